@@ -24,4 +24,7 @@ std::string describe_op(const Graph &g, const Op &op);
 int64_t window_output_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad_begin,
                            int64_t pad_end, int64_t dilation, bool ceil_mode);
 
+// Length of an ONNX slice of a `dim`-long axis (negative indices count from the end; clamped).
+int64_t slice_length(int64_t dim, int64_t start, int64_t end, int64_t step);
+
 } // namespace cnnc::ir
