@@ -1,0 +1,36 @@
+#include "frontend/ModelLoader.h"
+
+#include "ir/Error.h"
+#include "ir/Parser.h"
+#include "ir/ShapeInference.h"
+#include "ir/Verifier.h"
+
+#include <filesystem>
+
+namespace cnnc::frontend {
+
+namespace {
+bool has_extension(const std::string &path, const char *extension) {
+    return std::filesystem::path(path).extension() == extension;
+}
+} // namespace
+
+ir::Graph load_model(const std::string &reference, const LoadOptions &options) {
+    ir::Graph g;
+    if (reference.rfind("zoo:", 0) == 0) {
+        user_error("{}: the model zoo is not built into this cnnc yet", reference);
+    } else if (has_extension(reference, ".onnx")) {
+        user_error("{}: ONNX import is not built into this cnnc yet", reference);
+    } else {
+        if (!std::filesystem::exists(reference))
+            user_error("{}: no such file (a model is a .cnn text network, a .onnx file, or "
+                       "zoo:NAME)",
+                       reference);
+        g = ir::parse_file(reference);
+    }
+    ir::infer_shapes(g);
+    ir::verify(g);
+    return g;
+}
+
+} // namespace cnnc::frontend
