@@ -8,7 +8,9 @@ build=${BUILD_DIR:-$root/build}
 
 packages=(cmake ninja-build g++ libhalide14-0-dev llvm-14-dev llvm-14-tools libboost-graph-dev
           libfmt-dev doctest-dev libcli11-dev libonnx-dev libprotobuf-dev protobuf-compiler
-          python3)
+          python3 python3-numpy
+          # References for tests (never parts of cnnc): PyTorch/torchvision outputs, ONNX checker.
+          python3-torch python3-torchvision python3-onnx)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
