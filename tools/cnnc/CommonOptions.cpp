@@ -52,9 +52,12 @@ ir::Graph ModelOptions::load() const {
 }
 
 void PipelineOptions::add_to(CLI::App &command, bool optimize_by_default) {
-    optimize = optimize_by_default;
+    opt_level = optimize_by_default ? 2 : 0;
     command.add_option("--passes", passes, "Comma-separated passes to run instead of -O2");
-    command.add_flag("-O2,--optimize", optimize, "Run the default optimisation pipeline");
+    command.add_option("-O,--opt-level", opt_level,
+                       "-O2: the default optimisation pipeline; -O0: no passes")
+        ->check(CLI::IsMember({0, 2}))
+        ->default_val(opt_level);
     command.add_flag("--print-after-all", print_after_all, "Print the IR after every pass");
     command.add_flag("--print-before-all", print_before_all, "Print the IR before every pass");
     command.add_option("--print-after", print_after, "Print the IR after this pass (repeatable)");
@@ -67,7 +70,7 @@ void PipelineOptions::add_to(CLI::App &command, bool optimize_by_default) {
 
 std::vector<std::string> PipelineOptions::pipeline() const {
     if (!passes.empty()) return passes::parse_pipeline(passes);
-    return optimize ? passes::default_pipeline() : std::vector<std::string>{};
+    return opt_level == 2 ? passes::default_pipeline() : std::vector<std::string>{};
 }
 
 ir::Graph PipelineOptions::run(ir::Graph g) const {

@@ -23,7 +23,7 @@ struct ModelOptions {
 // --passes / -O2 and the --print-* / --dump-dir / --stats family.
 struct PipelineOptions {
     std::string passes;
-    bool optimize = false;
+    int opt_level = 0;        // -O0: no passes; -O2: the default pipeline
     bool print_after_all = false, print_before_all = false, stats = false;
     std::vector<std::string> print_after, print_before;
     std::string dump_dir;

@@ -17,7 +17,7 @@ namespace cnnc::driver {
 namespace {
 
 // Orders `bindings` (NAME=path or path) by the graph values they bind to.
-std::vector<std::string> bind(const ir::Graph &g, const std::vector<ir::ValueId> &values,
+std::vector<std::string> bind_files(const ir::Graph &g, const std::vector<ir::ValueId> &values,
                               const std::vector<std::string> &bindings, const char *what) {
     std::vector<std::string> names;
     for (ir::ValueId v : values) names.push_back(g.value(v).name);
@@ -48,6 +48,7 @@ void add_eval_command(CLI::App &app, int &exit_status) {
         ModelOptions model;
         PipelineOptions pipeline;
         std::vector<std::string> inputs, outputs;
+        bool print = false;
     };
     auto options = std::make_shared<Options>();
     CLI::App *command = app.add_subcommand(
@@ -56,16 +57,25 @@ void add_eval_command(CLI::App &app, int &exit_status) {
     options->pipeline.add_to(*command, false);
     command->add_option("-i,--input", options->inputs, "Input .npy, as PATH or NAME=PATH (repeatable)");
     command->add_option("-o,--output", options->outputs,
-                        "Output .npy, as PATH or NAME=PATH (repeatable)")
-        ->required();
+                        "Output .npy, as PATH or NAME=PATH (repeatable)");
+    command->add_flag("--print", options->print,
+                      "Print each output's type and values to stdout (for small tensors)");
     command->callback([options, &exit_status] {
         const ir::Graph g = options->pipeline.run(options->model.load());
-        const auto input_paths = bind(g, g.inputs(), options->inputs, "input");
-        const auto output_paths = bind(g, g.outputs(), options->outputs, "output");
+        const auto input_paths = bind_files(g, g.inputs(), options->inputs, "input");
+        if (options->outputs.empty() && !options->print)
+            user_error("eval has nothing to do: give -o OUT.npy for each output, or --print");
+        const auto output_paths = options->outputs.empty()
+                                      ? std::vector<std::string>{}
+                                      : bind_files(g, g.outputs(), options->outputs, "output");
         std::vector<ir::Tensor> inputs;
         for (const auto &path : input_paths) inputs.push_back(ir::read_npy(path));
         const std::vector<ir::Tensor> outputs = reference::run(g, inputs);
-        for (size_t i = 0; i < outputs.size(); ++i) ir::write_npy(output_paths[i], outputs[i]);
+        for (size_t i = 0; i < output_paths.size(); ++i) ir::write_npy(output_paths[i], outputs[i]);
+        if (options->print)
+            for (size_t i = 0; i < outputs.size(); ++i)
+                fmt::print("%{} : {} = [{}]\n", g.value(g.outputs()[i]).name,
+                           ir::to_string(outputs[i].type), fmt::join(outputs[i].data, ", "));
         exit_status = 0;
     });
 }

@@ -18,7 +18,8 @@ int main(int argc, char **argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError &e) {
-        return app.exit(e);
+        // --help is a "parse error" that exits 0; every real one exits 1 like other user errors.
+        return app.exit(e) == 0 ? 0 : 1;
     } catch (const cnnc::CompileError &e) {
         fmt::print(stderr, "cnnc: error: {}\n", e.what());
         return 1;
