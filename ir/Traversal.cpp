@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
+
 
 namespace cnnc::ir {
 
@@ -49,6 +51,17 @@ OpGraph op_graph(const Graph &g) {
 } // namespace
 
 std::vector<OpId> topological_order(const Graph &g) {
+    // Builders, frontends and passes create ops producers-first; keeping that order when it is
+    // valid makes every pass that changes nothing print exactly the text it was given.
+    bool creation_order_valid = true;
+    for (size_t id = 0; id < g.ops().size() && creation_order_valid; ++id)
+        for (ValueId operand : g.ops()[id].inputs)
+            creation_order_valid &= g.value(operand).producer < static_cast<OpId>(id);
+    std::vector<OpId> order;
+    if (creation_order_valid) {
+        for (size_t id = 0; id < g.ops().size(); ++id) order.push_back(static_cast<OpId>(id));
+        return order;
+    }
     const OpGraph graph = op_graph(g);
     std::vector<size_t> reversed;
     try {
@@ -56,7 +69,12 @@ std::vector<OpId> topological_order(const Graph &g) {
     } catch (const boost::not_a_dag &) {
         report_cycle(g, graph);
     }
-    std::vector<OpId> order(reversed.rbegin(), reversed.rend());
+    order.assign(reversed.rbegin(), reversed.rend());
+    // Graph inputs first, in creation order: they are the model's interface, and rebuilding
+    // passes must not permute it. (They have no operands, so this keeps the order valid.)
+    const auto inputs_end = std::stable_partition(
+        order.begin(), order.end(), [&](OpId id) { return g.op(id).kind == OpKind::input; });
+    std::sort(order.begin(), inputs_end);
     return order;
 }
 

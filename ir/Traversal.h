@@ -8,7 +8,8 @@
 
 namespace cnnc::ir {
 
-// Ops in an order where every op comes after the producers of its operands (Boost's DFS order).
+// Ops in an order where every op comes after the producers of its operands: creation order when
+// that is one, else Boost's topological order with the graph inputs first in creation order.
 // Throws CompileError naming the ops of a cycle if the graph has one.
 std::vector<OpId> topological_order(const Graph &g);
 

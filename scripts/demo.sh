@@ -13,7 +13,7 @@ echo "== cnnc opt examples/basic_block.cnn -O2 --stats"
 "$cnnc" opt "$root/examples/basic_block.cnn" -O2 --stats
 echo "== cnnc eval examples/basic_block.cnn --input examples/basic_block_input.npy -o y.npy"
 "$cnnc" eval "$root/examples/basic_block.cnn" --input "$root/examples/basic_block_input.npy" -o "$out/y.npy"
-python3 - "$out/y.npy" <<'PY'
+/usr/bin/python3 - "$out/y.npy" <<'PY'
 import sys, numpy as np
 y = np.load(sys.argv[1])
 print(f"output {y.dtype}{list(y.shape)}: min {y.min():.4f} max {y.max():.4f} mean {y.mean():.4f}")
