@@ -27,14 +27,31 @@ struct ConstantAttrs {
     template <class Self, class F> static void fields(Self &, F &&) {}
 };
 
+// The output stage fused into a conv2d or gemm by fuse-epilogue:
+//   y = activation(conv(x, w) + bias + residual)
+// bias is the third operand when present; residual (when `residual`) is the last operand, a
+// tensor of the result's type. activation: none | relu | clip (clip_min..clip_max; relu6 is
+// clip 0..6) | leaky_relu (alpha) | sigmoid.
+#define CNNC_EPILOGUE_FIELDS(s, f)                                                                 \
+    f("activation", s.activation), f("clip_min", s.clip_min), f("clip_max", s.clip_max),          \
+        f("alpha", s.alpha), f("residual", s.residual)
+#define CNNC_EPILOGUE_MEMBERS                                                                      \
+    std::string activation = "none";                                                              \
+    double clip_min = 0, clip_max = 6, alpha = 0.01;                                               \
+    bool residual = false;
+
+// `algorithm` is chosen by select-algorithm (empty until then): gemm-1x1 | strided-1x1 |
+// im2col-gemm | direct | depthwise | winograd. Code generation implements what it names.
 struct Conv2DAttrs {
     Hw kernel{1, 1}, stride{1, 1};
     Pads pad{0, 0, 0, 0};
     Hw dilation{1, 1};
     int64_t groups = 1;
+    CNNC_EPILOGUE_MEMBERS
+    std::string algorithm;
     template <class Self, class F> static void fields(Self &s, F &&f) {
         f("kernel", s.kernel), f("stride", s.stride), f("pad", s.pad), f("dilation", s.dilation),
-            f("groups", s.groups);
+            f("groups", s.groups), CNNC_EPILOGUE_FIELDS(s, f), f("algorithm", s.algorithm);
     }
 };
 
@@ -101,11 +118,18 @@ struct SliceAttrs {
 };
 
 // y = alpha * op(a) * op(b) + beta * c, with c broadcast to the result (ONNX Gemm).
+// The fused epilogue (activation, residual) applies after alpha/beta: y = act(gemm + residual).
+// (Its leaky_relu slope is `leaky_alpha` here, since `alpha` is Gemm's own scale.)
 struct GemmAttrs {
     bool trans_a = false, trans_b = false;
     double alpha = 1, beta = 1;
+    std::string activation = "none";
+    double clip_min = 0, clip_max = 6, leaky_alpha = 0.01;
+    bool residual = false;
     template <class Self, class F> static void fields(Self &s, F &&f) {
-        f("trans_a", s.trans_a), f("trans_b", s.trans_b), f("alpha", s.alpha), f("beta", s.beta);
+        f("trans_a", s.trans_a), f("trans_b", s.trans_b), f("alpha", s.alpha), f("beta", s.beta),
+            f("activation", s.activation), f("clip_min", s.clip_min), f("clip_max", s.clip_max),
+            f("leaky_alpha", s.leaky_alpha), f("residual", s.residual);
     }
 };
 

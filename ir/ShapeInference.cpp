@@ -1,11 +1,13 @@
 #include "ir/ShapeInference.h"
 
+#include "ir/Epilogue.h"
 #include "ir/Error.h"
 #include "ir/Traversal.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <numeric>
 
 namespace cnnc::ir {
@@ -65,6 +67,21 @@ TensorType windowed(const OpContext &c, const TensorType &x, int64_t channels, c
     return out;
 }
 
+// Operands after the first two: [bias] then [residual] (when the residual flag is set).
+void check_epilogue(const OpContext &c, bool residual, const std::string &activation,
+                    double clip_min, double clip_max, const TensorType &out) {
+    const size_t extra = c.op.inputs.size() - 2;
+    if (residual && extra < 1) c.fail("residual=true needs a residual operand");
+    if (extra - (residual ? 1 : 0) > 1) c.fail("takes at most one bias operand");
+    if (!is_epilogue_activation(activation))
+        c.fail("activation '{}' is not one of none, relu, clip, leaky_relu, sigmoid", activation);
+    if (activation == "clip" && clip_min > clip_max) c.fail("clip_min exceeds clip_max");
+    const Epilogue e = epilogue_of(c.op);
+    if (e.residual && c.g.type(*e.residual) != out)
+        c.fail("residual operand is {}, expected the result type {}",
+               to_string(c.g.type(*e.residual)), to_string(out));
+}
+
 TensorType infer_conv2d(const OpContext &c) {
     const auto &a = c.op.attr<Conv2DAttrs>();
     c.expect_rank(0, 4, "its input");
@@ -80,9 +97,21 @@ TensorType infer_conv2d(const OpContext &c) {
                to_string(w), w.dims[1], to_string(x), channels, a.groups, channels / a.groups);
     if (w.dims[2] != a.kernel[0] || w.dims[3] != a.kernel[1])
         c.fail("kernel=[{},{}] does not match weight {}", a.kernel[0], a.kernel[1], to_string(w));
-    if (c.op.inputs.size() == 3 && c.operand(2).dims != Dims{out_channels})
-        c.fail("expects bias f32[{}], got {}", out_channels, to_string(c.operand(2)));
-    return windowed(c, x, out_channels, a.kernel, a.stride, a.pad, a.dilation, false);
+    for (size_t i = 2; i < c.op.inputs.size(); ++i) c.operand(i); // all operands typed
+    const Epilogue e = epilogue_of(c.op);
+    if (e.bias && c.g.type(*e.bias).dims != Dims{out_channels})
+        c.fail("expects bias f32[{}], got {}", out_channels, to_string(c.g.type(*e.bias)));
+    static const char *algorithms[] = {"",       "gemm-1x1",  "strided-1x1", "im2col-gemm",
+                                       "direct", "depthwise", "winograd"};
+    if (std::find(std::begin(algorithms), std::end(algorithms), a.algorithm) ==
+        std::end(algorithms))
+        c.fail("algorithm '{}' is not one of gemm-1x1, strided-1x1, im2col-gemm, direct, "
+               "depthwise, winograd",
+               a.algorithm);
+    const TensorType out =
+        windowed(c, x, out_channels, a.kernel, a.stride, a.pad, a.dilation, false);
+    check_epilogue(c, a.residual, a.activation, a.clip_min, a.clip_max, out);
+    return out;
 }
 
 TensorType infer_conv_transpose(const OpContext &c) {
@@ -222,13 +251,16 @@ TensorType infer_gemm(const OpContext &c) {
         c.fail("inner dimensions differ: A {} (trans_a={}) and B {} (trans_b={})", to_string(ta),
                a.trans_a, to_string(tb), a.trans_b);
     TensorType out{ta.dtype, {m, n}};
-    if (c.op.inputs.size() == 3) {
-        const Dims &cd = c.operand(2).dims;
+    for (size_t i = 2; i < c.op.inputs.size(); ++i) c.operand(i); // all operands typed
+    const Epilogue e = epilogue_of(c.op);
+    if (e.bias) {
+        const Dims &cd = c.g.type(*e.bias).dims;
         const bool ok = cd.size() <= 2 &&
                         (cd.size() < 1 || cd.back() == n || cd.back() == 1) &&
                         (cd.size() < 2 || cd[0] == m || cd[0] == 1);
-        if (!ok) c.fail("C {} does not broadcast to [{},{}]", to_string(c.operand(2)), m, n);
+        if (!ok) c.fail("C {} does not broadcast to [{},{}]", to_string(c.g.type(*e.bias)), m, n);
     }
+    check_epilogue(c, a.residual, a.activation, a.clip_min, a.clip_max, out);
     return out;
 }
 
