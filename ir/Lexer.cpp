@@ -17,9 +17,15 @@ bool is_name_char(char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == ':' ||
            c == '/' || c == '-';
 }
-bool is_ident_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
-bool is_ident_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_ident_start(char c) {
+    return std::isalpha(static_cast<unsigned char>(c)) || c == '_';
+}
+bool is_ident_char(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+}
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
 
 class Lexer {
   public:
@@ -29,7 +35,8 @@ class Lexer {
         std::vector<Token> tokens;
         while (true) {
             skip_blanks_and_comments();
-            if (pos_ >= text_.size()) break;
+            if (pos_ >= text_.size())
+                break;
             tokens.push_back(next());
         }
         tokens.push_back(Token{Token::Kind::end, "", line_, col()});
@@ -52,7 +59,8 @@ class Lexer {
             if (c == ' ' || c == '\t' || c == '\r') {
                 ++pos_;
             } else if (c == '#') {
-                while (pos_ < text_.size() && text_[pos_] != '\n') ++pos_;
+                while (pos_ < text_.size() && text_[pos_] != '\n')
+                    ++pos_;
             } else {
                 break;
             }
@@ -74,9 +82,11 @@ class Lexer {
         if (c == '%' || c == '@') {
             ++pos_;
             const auto kind = c == '%' ? Token::Kind::value_name : Token::Kind::graph_name;
-            if (peek() == '"') return make(kind, string_body(line, column));
+            if (peek() == '"')
+                return make(kind, string_body(line, column));
             const size_t start = pos_;
-            while (pos_ < text_.size() && is_name_char(text_[pos_])) ++pos_;
+            while (pos_ < text_.size() && is_name_char(text_[pos_]))
+                ++pos_;
             if (pos_ == start)
                 fail(line, column,
                      fmt::format("expected a name after '{}', found {}", c,
@@ -84,15 +94,18 @@ class Lexer {
                                                            : fmt::format("'{}'", peek())));
             return make(kind, std::string(text_.substr(start, pos_ - start)));
         }
-        if (c == '"') return make(Token::Kind::string, string_body(line, column));
+        if (c == '"')
+            return make(Token::Kind::string, string_body(line, column));
         if (is_digit(c) || (c == '-' && (is_digit(peek(1)) || is_ident_start(peek(1)))))
             return number(line, column);
         if (is_ident_start(c)) {
             const size_t start = pos_;
-            while (pos_ < text_.size() && is_ident_char(text_[pos_])) ++pos_;
+            while (pos_ < text_.size() && is_ident_char(text_[pos_]))
+                ++pos_;
             std::string word(text_.substr(start, pos_ - start));
             // fmt prints infinite and NaN doubles as inf / nan; read them back as numbers.
-            if (word == "inf" || word == "nan") return make(Token::Kind::number, word);
+            if (word == "inf" || word == "nan")
+                return make(Token::Kind::number, word);
             return make(Token::Kind::identifier, word);
         }
         if (std::string_view("=(){}[],:?").find(c) != std::string_view::npos) {
@@ -104,11 +117,13 @@ class Lexer {
 
     Token number(int line, int column) {
         const size_t start = pos_;
-        if (peek() == '-') ++pos_;
+        if (peek() == '-')
+            ++pos_;
         if (is_ident_start(peek())) {
             // Only -inf may follow a minus sign as a word.
             const size_t word_start = pos_;
-            while (pos_ < text_.size() && is_ident_char(text_[pos_])) ++pos_;
+            while (pos_ < text_.size() && is_ident_char(text_[pos_]))
+                ++pos_;
             if (text_.substr(word_start, pos_ - word_start) != "inf")
                 fail(line, column,
                      fmt::format("expected a number after '-', found '{}'",
@@ -116,17 +131,20 @@ class Lexer {
             return Token{Token::Kind::number, "-inf", line, column};
         }
         bool integer = true;
-        while (is_digit(peek())) ++pos_;
+        while (is_digit(peek()))
+            ++pos_;
         if (peek() == '.' && is_digit(peek(1))) {
             integer = false;
             ++pos_;
-            while (is_digit(peek())) ++pos_;
+            while (is_digit(peek()))
+                ++pos_;
         }
         if ((peek() == 'e' || peek() == 'E') &&
             (is_digit(peek(1)) || ((peek(1) == '-' || peek(1) == '+') && is_digit(peek(2))))) {
             integer = false;
             pos_ += 2;
-            while (is_digit(peek())) ++pos_;
+            while (is_digit(peek()))
+                ++pos_;
         }
         if (is_ident_char(peek()) || peek() == '.')
             fail(line, column,
@@ -143,7 +161,8 @@ class Lexer {
             if (pos_ >= text_.size() || text_[pos_] == '\n')
                 fail(line, column, "unterminated string: expected a closing '\"' on this line");
             const char c = text_[pos_++];
-            if (c == '"') return result;
+            if (c == '"')
+                return result;
             if (c != '\\') {
                 result.push_back(c);
                 continue;
@@ -151,10 +170,18 @@ class Lexer {
             const char escaped = peek();
             ++pos_;
             switch (escaped) {
-            case '"': result.push_back('"'); break;
-            case '\\': result.push_back('\\'); break;
-            case 'n': result.push_back('\n'); break;
-            case 't': result.push_back('\t'); break;
+            case '"':
+                result.push_back('"');
+                break;
+            case '\\':
+                result.push_back('\\');
+                break;
+            case 'n':
+                result.push_back('\n');
+                break;
+            case 't':
+                result.push_back('\t');
+                break;
             case 'x': {
                 const std::string hex(text_.substr(pos_, 2));
                 if (hex.size() != 2 || !std::isxdigit(static_cast<unsigned char>(hex[0])) ||
@@ -165,8 +192,9 @@ class Lexer {
                 break;
             }
             default:
-                fail(line_, col() - 2,
-                     fmt::format("unknown escape '\\{}' (known: \\\" \\\\ \\n \\t \\xHH)", escaped));
+                fail(
+                    line_, col() - 2,
+                    fmt::format("unknown escape '\\{}' (known: \\\" \\\\ \\n \\t \\xHH)", escaped));
             }
         }
     }
@@ -181,15 +209,22 @@ class Lexer {
 
 std::string describe(const Token &token) {
     switch (token.kind) {
-    case Token::Kind::value_name: return "%" + token.text;
-    case Token::Kind::graph_name: return "@" + token.text;
+    case Token::Kind::value_name:
+        return "%" + token.text;
+    case Token::Kind::graph_name:
+        return "@" + token.text;
     case Token::Kind::identifier:
-    case Token::Kind::punct: return fmt::format("'{}'", token.text);
+    case Token::Kind::punct:
+        return fmt::format("'{}'", token.text);
     case Token::Kind::integer:
-    case Token::Kind::number: return token.text;
-    case Token::Kind::string: return quote(token.text);
-    case Token::Kind::newline: return "end of line";
-    case Token::Kind::end: return "end of file";
+    case Token::Kind::number:
+        return token.text;
+    case Token::Kind::string:
+        return quote(token.text);
+    case Token::Kind::newline:
+        return "end of line";
+    case Token::Kind::end:
+        return "end of file";
     }
     return token.text;
 }
@@ -199,9 +234,11 @@ std::vector<Token> tokenize(std::string_view text, const std::string &filename) 
 }
 
 bool is_bare_name(std::string_view name) {
-    if (name.empty()) return false;
+    if (name.empty())
+        return false;
     for (char c : name)
-        if (!is_name_char(c)) return false;
+        if (!is_name_char(c))
+            return false;
     return true;
 }
 

@@ -56,7 +56,8 @@ class HeaderReader {
         return false;
     }
     void expect(char c, std::string_view context) {
-        if (!accept(c)) fail(fmt::format("expected '{}' {}", c, context));
+        if (!accept(c))
+            fail(fmt::format("expected '{}' {}", c, context));
     }
     std::string string_literal() {
         skip_space();
@@ -64,7 +65,8 @@ class HeaderReader {
             fail("expected a quoted string");
         const char quote = text_[pos_++];
         const size_t end = text_.find(quote, pos_);
-        if (end == std::string_view::npos) fail("unterminated string");
+        if (end == std::string_view::npos)
+            fail("unterminated string");
         std::string result(text_.substr(pos_, end - pos_));
         pos_ = end + 1;
         return result;
@@ -72,8 +74,8 @@ class HeaderReader {
     std::string word() {
         skip_space();
         const size_t start = pos_;
-        while (pos_ < text_.size() && (std::isalnum(static_cast<unsigned char>(text_[pos_])) ||
-                                       text_[pos_] == '_'))
+        while (pos_ < text_.size() &&
+               (std::isalnum(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '_'))
             ++pos_;
         return std::string(text_.substr(start, pos_ - start));
     }
@@ -82,7 +84,8 @@ class HeaderReader {
         if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos)
             fail(fmt::format("expected a dimension, found '{}'", digits));
         // Python writes large ints as plain digits (older numpy appended 'L'; not supported).
-        if (digits.size() > 18) fail(fmt::format("dimension {} is too large", digits));
+        if (digits.size() > 18)
+            fail(fmt::format("dimension {} is too large", digits));
         return std::stoll(digits);
     }
     [[noreturn]] void fail(const std::string &message) const {
@@ -141,16 +144,19 @@ Header parse_header(std::string_view text, const std::string &what) {
             break;
         }
     }
-    if (!in.at_end()) in.fail("trailing characters after the dict");
+    if (!in.at_end())
+        in.fail("trailing characters after the dict");
     if (!have_descr || !have_order || !have_shape)
         in.fail("expected the keys 'descr', 'fortran_order' and 'shape'");
     return header;
 }
 
 std::string shape_string(const Dims &dims) {
-    if (dims.size() == 1) return fmt::format("({},)", dims[0]);
+    if (dims.size() == 1)
+        return fmt::format("({},)", dims[0]);
     std::string result = "(";
-    for (size_t i = 0; i < dims.size(); ++i) result += fmt::format("{}{}", i ? ", " : "", dims[i]);
+    for (size_t i = 0; i < dims.size(); ++i)
+        result += fmt::format("{}{}", i ? ", " : "", dims[i]);
     return result + ")";
 }
 
@@ -162,18 +168,18 @@ Tensor parse_npy(const std::string &bytes, const std::string &what) {
     const int major = static_cast<unsigned char>(bytes[6]);
     const int minor = static_cast<unsigned char>(bytes[7]);
     if (major < 1 || major > 3 || minor != 0)
-        user_error("{}: .npy format version {}.{} is not supported; expected 1.0, 2.0 or 3.0",
-                   what, major, minor);
+        user_error("{}: .npy format version {}.{} is not supported; expected 1.0, 2.0 or 3.0", what,
+                   major, minor);
     // Version 1 has a 2-byte header length; 2 and 3 have 4 bytes (3 only allows UTF-8 in it).
     const size_t length_bytes = major == 1 ? 2 : 4;
     const size_t prefix = 6 + 2 + length_bytes;
-    if (bytes.size() < prefix) user_error("{}: truncated .npy header", what);
+    if (bytes.size() < prefix)
+        user_error("{}: truncated .npy header", what);
     const size_t header_length = read_le(bytes, 8, length_bytes);
     if (bytes.size() < prefix + header_length)
         user_error("{}: truncated .npy header: it says {} bytes, file has {}", what, header_length,
                    bytes.size() - prefix);
-    const Header header =
-        parse_header(std::string_view(bytes).substr(prefix, header_length), what);
+    const Header header = parse_header(std::string_view(bytes).substr(prefix, header_length), what);
 
     if (header.descr != "<f4")
         user_error("{}: dtype '{}' is not supported; cnnc reads float32 ('<f4')", what,
@@ -194,11 +200,11 @@ Tensor parse_npy(const std::string &bytes, const std::string &what) {
                    data_bytes / 4);
     if (data_bytes > static_cast<size_t>(count) * 4)
         user_error("{}: {} bytes after the {} values the header's shape {} holds", what,
-                   data_bytes - static_cast<size_t>(count) * 4, count,
-                   shape_string(header.shape));
+                   data_bytes - static_cast<size_t>(count) * 4, count, shape_string(header.shape));
 
     Tensor tensor(TensorType{DType::f32, header.shape});
-    if (count > 0) std::memcpy(tensor.data.data(), bytes.data() + prefix + header_length, count * 4);
+    if (count > 0)
+        std::memcpy(tensor.data.data(), bytes.data() + prefix + header_length, count * 4);
     return tensor;
 }
 
@@ -214,8 +220,7 @@ std::string serialize_npy(const Tensor &tensor) {
     const size_t padding = (64 - unpadded % 64) % 64;
     dict.append(padding, ' ');
     dict.push_back('\n');
-    internal_assert(dict.size() <= 0xffff, ".npy header of {} bytes needs format 2.0",
-                    dict.size());
+    internal_assert(dict.size() <= 0xffff, ".npy header of {} bytes needs format 2.0", dict.size());
 
     std::string bytes(magic);
     bytes.push_back('\x01');
@@ -229,10 +234,12 @@ std::string serialize_npy(const Tensor &tensor) {
 
 Tensor read_npy(const std::string &path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) user_error("{}: cannot open: {}", path, std::strerror(errno));
+    if (!in)
+        user_error("{}: cannot open: {}", path, std::strerror(errno));
     std::ostringstream contents;
     contents << in.rdbuf();
-    if (in.bad()) user_error("{}: read failed: {}", path, std::strerror(errno));
+    if (in.bad())
+        user_error("{}: read failed: {}", path, std::strerror(errno));
     return parse_npy(std::move(contents).str(), path);
 }
 
@@ -242,7 +249,8 @@ void write_npy(const std::string &path, const Tensor &tensor) {
     const std::string temp = fmt::format("{}.tmp{}", path, static_cast<long>(::getpid()));
     {
         std::FILE *file = std::fopen(temp.c_str(), "wb");
-        if (!file) user_error("{}: cannot write: {}", path, std::strerror(errno));
+        if (!file)
+            user_error("{}: cannot write: {}", path, std::strerror(errno));
         const bool ok = std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size();
         const bool closed = std::fclose(file) == 0;
         if (!ok || !closed) {

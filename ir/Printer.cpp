@@ -44,21 +44,34 @@ std::string string_text(const std::string &s) {
 
 // Equal as the text would show them: -0.0 differs from 0.0, and NaN equals NaN.
 bool same(double a, double b) {
-    if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
+    if (std::isnan(a) || std::isnan(b))
+        return std::isnan(a) && std::isnan(b);
     return a == b && std::signbit(a) == std::signbit(b);
 }
-template <class T> bool same(const T &a, const T &b) { return a == b; }
+template <class T> bool same(const T &a, const T &b) {
+    return a == b;
+}
 bool same(const std::vector<double> &a, const std::vector<double> &b) {
-    if (a.size() != b.size()) return false;
+    if (a.size() != b.size())
+        return false;
     for (size_t i = 0; i < a.size(); ++i)
-        if (!same(a[i], b[i])) return false;
+        if (!same(a[i], b[i]))
+            return false;
     return true;
 }
 
-std::string field_text(int64_t v) { return fmt::format("{}", v); }
-std::string field_text(double v) { return fmt::format("{}", v); }
-std::string field_text(bool v) { return v ? "true" : "false"; }
-std::string field_text(const std::string &v) { return string_text(v); }
+std::string field_text(int64_t v) {
+    return fmt::format("{}", v);
+}
+std::string field_text(double v) {
+    return fmt::format("{}", v);
+}
+std::string field_text(bool v) {
+    return v ? "true" : "false";
+}
+std::string field_text(const std::string &v) {
+    return string_text(v);
+}
 template <size_t N> std::string field_text(const std::array<int64_t, N> &v) {
     return fmt::format("[{}]", fmt::join(v, ","));
 }
@@ -67,7 +80,8 @@ std::string field_text(const std::vector<int64_t> &v) {
 }
 std::string field_text(const std::vector<double> &v) {
     std::vector<std::string> items;
-    for (double x : v) items.push_back(field_text(x));
+    for (double x : v)
+        items.push_back(field_text(x));
     return fmt::format("[{}]", fmt::join(items, ", "));
 }
 
@@ -79,9 +93,8 @@ std::vector<std::string> attr_entries(const Attrs &attrs) {
             using T = std::decay_t<decltype(a)>;
             const T defaults{};
             std::vector<const void *> default_fields;
-            T::fields(defaults, [&](const char *, const auto &field) {
-                default_fields.push_back(&field);
-            });
+            T::fields(defaults,
+                      [&](const char *, const auto &field) { default_fields.push_back(&field); });
             size_t i = 0;
             T::fields(a, [&](const char *name, const auto &field) {
                 using Field = std::decay_t<decltype(field)>;
@@ -97,7 +110,8 @@ std::vector<std::string> attr_entries(const Attrs &attrs) {
 void write_file_atomically(const std::string &path, const std::string &contents) {
     const std::string temp = fmt::format("{}.tmp{}", path, static_cast<long>(::getpid()));
     std::FILE *file = std::fopen(temp.c_str(), "wb");
-    if (!file) user_error("{}: cannot write: {}", path, std::strerror(errno));
+    if (!file)
+        user_error("{}: cannot write: {}", path, std::strerror(errno));
     const bool ok = std::fwrite(contents.data(), 1, contents.size(), file) == contents.size();
     const bool closed = std::fclose(file) == 0;
     if (!ok || !closed) {
@@ -119,9 +133,11 @@ class Printer {
 
     std::string run() {
         std::string out = fmt::format("graph @{}\n", name_text(g_.name));
-        for (const Op &op : g_.ops()) out += line(op) + "\n";
+        for (const Op &op : g_.ops())
+            out += line(op) + "\n";
         std::vector<std::string> returns;
-        for (ValueId id : g_.outputs()) returns.push_back(value_ref(id));
+        for (ValueId id : g_.outputs())
+            returns.push_back(value_ref(id));
         out += fmt::format("return{}{}\n", returns.empty() ? "" : " ", fmt::join(returns, ", "));
         return out;
     }
@@ -142,13 +158,16 @@ class Printer {
             types.push_back(type ? to_string(*type) : "?");
             any_type = any_type || type.has_value();
         }
-        for (ValueId id : op.inputs) operands.push_back(value_ref(id));
+        for (ValueId id : op.inputs)
+            operands.push_back(value_ref(id));
         const std::vector<std::string> attrs =
             op.kind == OpKind::constant ? constant_entries(op) : attr_entries(op.attrs);
         std::string text = fmt::format("{} = {}({})", fmt::join(results, ", "), op_name(op.kind),
                                        fmt::join(operands, ", "));
-        if (!attrs.empty()) text += fmt::format(" {{{}}}", fmt::join(attrs, ", "));
-        if (any_type) text += fmt::format(" : {}", fmt::join(types, ", "));
+        if (!attrs.empty())
+            text += fmt::format(" {{{}}}", fmt::join(attrs, ", "));
+        if (any_type)
+            text += fmt::format(" : {}", fmt::join(types, ", "));
         return text;
     }
 
@@ -158,25 +177,33 @@ class Printer {
         if (const auto &init = data->init()) {
             std::vector<std::string> entries{
                 fmt::format("init={}", initializer_kind_name(init->kind))};
-            if (init->seed != 0) entries.push_back(fmt::format("seed={}", init->seed));
-            if (!same(init->lo, 0.0)) entries.push_back(fmt::format("lo={}", init->lo));
-            if (!same(init->hi, 0.0)) entries.push_back(fmt::format("hi={}", init->hi));
-            if (!same(init->value, 0.0)) entries.push_back(fmt::format("value={}", init->value));
+            if (init->seed != 0)
+                entries.push_back(fmt::format("seed={}", init->seed));
+            if (!same(init->lo, 0.0))
+                entries.push_back(fmt::format("lo={}", init->lo));
+            if (!same(init->hi, 0.0))
+                entries.push_back(fmt::format("hi={}", init->hi));
+            if (!same(init->value, 0.0))
+                entries.push_back(fmt::format("value={}", init->value));
             return entries;
         }
         const std::vector<float> &values = data->values();
         if (values.size() <= options_.max_inline_elements)
             return {fmt::format("value=[{}]", fmt::join(values, ", "))};
-        if (options_.weights_dir.empty()) return {"data=elided"};
+        if (options_.weights_dir.empty())
+            return {"data=elided"};
         const std::string file = sidecar_name(g_.value(op.outputs[0]).name);
         if (!made_dir_) {
             std::error_code ec;
             fs::create_directories(options_.weights_dir, ec);
-            if (ec) user_error("{}: cannot create the weights folder: {}", options_.weights_dir, ec.message());
+            if (ec)
+                user_error("{}: cannot create the weights folder: {}", options_.weights_dir,
+                           ec.message());
             made_dir_ = true;
         }
         write_npy((fs::path(options_.weights_dir) / file).string(), Tensor(data->type(), values));
-        const std::string ref = options_.weights_ref.empty() ? options_.weights_dir : options_.weights_ref;
+        const std::string ref =
+            options_.weights_ref.empty() ? options_.weights_dir : options_.weights_ref;
         return {fmt::format("data={}", quote((fs::path(ref) / file).generic_string()))};
     }
 
@@ -189,14 +216,16 @@ class Printer {
                                    (c == '.' && !base.empty())
                                ? c
                                : '_');
-        if (base.empty()) base = "constant";
+        if (base.empty())
+            base = "constant";
         std::string candidate = base;
         for (int i = 1; !used_.insert(lowercase(candidate)).second; ++i)
             candidate = fmt::format("{}.{}", base, i);
         return candidate + ".npy";
     }
     static std::string lowercase(std::string s) {
-        for (char &c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        for (char &c : s)
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         return s;
     }
 
@@ -208,7 +237,9 @@ class Printer {
 
 } // namespace
 
-std::string print(const Graph &g, const PrintOptions &options) { return Printer(g, options).run(); }
+std::string print(const Graph &g, const PrintOptions &options) {
+    return Printer(g, options).run();
+}
 
 void print_to_file(const Graph &g, const std::string &path) {
     const fs::path text_path(path);

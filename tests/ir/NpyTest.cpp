@@ -1,7 +1,7 @@
 // .npy reading and writing: the exact bytes numpy writes, the header variants numpy may produce,
 // and each kind of file cnnc must refuse with a message naming the file.
-#include "ir/Error.h"
 #include "ir/Npy.h"
+#include "ir/Error.h"
 
 #include <doctest/doctest.h>
 
@@ -19,7 +19,8 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path fresh_dir(const std::string &name) {
-    const fs::path dir = fs::temp_directory_path() / fmt::format("cnnc-npy-{}-{}", name, ::getpid());
+    const fs::path dir =
+        fs::temp_directory_path() / fmt::format("cnnc-npy-{}-{}", name, ::getpid());
     fs::remove_all(dir);
     fs::create_directories(dir);
     return dir;
@@ -54,8 +55,8 @@ TEST_CASE("npy: serialize writes numpy's exact version 1.0 layout") {
     const std::string bytes = serialize_npy(t);
     REQUIRE(bytes.size() > 10);
     CHECK(bytes.substr(0, 8) == std::string("\x93NUMPY\x01\x00", 8));
-    const size_t header_length = static_cast<unsigned char>(bytes[8]) |
-                                 (static_cast<unsigned char>(bytes[9]) << 8);
+    const size_t header_length =
+        static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8);
     // The data starts 64-byte aligned, and the header ends with a newline, as numpy writes it.
     CHECK((10 + header_length) % 64 == 0);
     CHECK(header_length == 118);
@@ -87,7 +88,8 @@ TEST_CASE("npy: shapes () and (3,) are written as Python tuples and read back") 
 TEST_CASE("npy: write_npy then read_npy round-trips values, and leaves no temporary file") {
     const fs::path dir = fresh_dir("roundtrip");
     std::vector<float> values;
-    for (int i = 0; i < 2 * 3 * 4 * 5; ++i) values.push_back(static_cast<float>(i) * 0.1f - 3.0f);
+    for (int i = 0; i < 2 * 3 * 4 * 5; ++i)
+        values.push_back(static_cast<float>(i) * 0.1f - 3.0f);
     const Tensor t(TensorType{DType::f32, {2, 3, 4, 5}}, values);
     const std::string path = (dir / "t.npy").string();
     write_npy(path, t);
@@ -102,7 +104,8 @@ TEST_CASE("npy: write_npy then read_npy round-trips values, and leaves no tempor
 
 TEST_CASE("npy: reads version 2.0 and 3.0 headers, keys in any order, either quote style") {
     const std::vector<float> values{1, 2, 3, 4};
-    const std::string header = "{\"shape\": (2,2), \"fortran_order\": False, \"descr\": \"<f4\"}  \n";
+    const std::string header =
+        "{\"shape\": (2,2), \"fortran_order\": False, \"descr\": \"<f4\"}  \n";
     for (int major : {2, 3}) {
         const Tensor t = parse_npy(npy_bytes(major, header, values), "v.npy");
         CHECK(t.type.dims == Dims{2, 2});
@@ -112,20 +115,25 @@ TEST_CASE("npy: reads version 2.0 and 3.0 headers, keys in any order, either quo
 
 TEST_CASE("npy: rejects other dtypes, Fortran order, bad magic, and wrong data sizes") {
     const std::vector<float> six(6, 1.0f);
-    CHECK(error_of(npy_bytes(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }\n", six),
-                   "x.npy") == "x.npy: dtype '<f8' is not supported; cnnc reads float32 ('<f4')");
+    CHECK(
+        error_of(npy_bytes(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }\n", six),
+                 "x.npy") == "x.npy: dtype '<f8' is not supported; cnnc reads float32 ('<f4')");
     CHECK(error_of(npy_bytes(1, "{'descr': '>f4', 'fortran_order': False, 'shape': (6,), }\n", six),
-                   "big.npy") == "big.npy: dtype '>f4' is not supported; cnnc reads float32 ('<f4')");
-    CHECK(error_of(npy_bytes(1, "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }\n", six),
-                   "f.npy")
-              .rfind("f.npy: fortran_order: True is not supported; expected C order", 0) == 0);
-    CHECK(error_of("PK\x03\x04 this is a zip file", "w.npz") == "w.npz: not a .npy file (bad magic)");
+                   "big.npy") ==
+          "big.npy: dtype '>f4' is not supported; cnnc reads float32 ('<f4')");
+    CHECK(
+        error_of(npy_bytes(1, "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }\n", six),
+                 "f.npy")
+            .rfind("f.npy: fortran_order: True is not supported; expected C order", 0) == 0);
+    CHECK(error_of("PK\x03\x04 this is a zip file", "w.npz") ==
+          "w.npz: not a .npy file (bad magic)");
     CHECK(error_of(npy_bytes(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }\n",
                              std::vector<float>(5, 0.0f)),
                    "t.npy") == "t.npy: truncated: header says 6 values, file has 5");
     CHECK(error_of(npy_bytes(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }\n",
                              std::vector<float>(7, 0.0f)),
-                   "long.npy") == "long.npy: 4 bytes after the 6 values the header's shape (2, 3) holds");
+                   "long.npy") ==
+          "long.npy: 4 bytes after the 6 values the header's shape (2, 3) holds");
     CHECK(error_of(npy_bytes(4, "{}", {}), "v4.npy") ==
           "v4.npy: .npy format version 4.0 is not supported; expected 1.0, 2.0 or 3.0");
     CHECK(error_of(npy_bytes(1, "{'descr': '<f4', 'shape': (2, 3), }\n", six), "k.npy")
@@ -137,6 +145,7 @@ TEST_CASE("npy: read_npy names the file it cannot open") {
         read_npy("/nonexistent/cnnc/w.npy");
         FAIL("expected an error");
     } catch (const CompileError &e) {
-        CHECK(std::string(e.what()) == "/nonexistent/cnnc/w.npy: cannot open: No such file or directory");
+        CHECK(std::string(e.what()) ==
+              "/nonexistent/cnnc/w.npy: cannot open: No such file or directory");
     }
 }

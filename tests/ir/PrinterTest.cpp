@@ -1,8 +1,8 @@
 // The printer against golden text: only non-default attributes, shortest doubles, constants as
 // initialisers / inline values / sidecar files, quoting of names the bare syntax cannot carry.
+#include "ir/Printer.h"
 #include "ir/Error.h"
 #include "ir/Npy.h"
-#include "ir/Printer.h"
 #include "ir/ShapeInference.h"
 
 #include <doctest/doctest.h>
@@ -21,7 +21,8 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path fresh_dir(const std::string &name) {
-    const fs::path dir = fs::temp_directory_path() / fmt::format("cnnc-print-{}-{}", name, ::getpid());
+    const fs::path dir =
+        fs::temp_directory_path() / fmt::format("cnnc-print-{}-{}", name, ::getpid());
     fs::remove_all(dir);
     fs::create_directories(dir);
     return dir;
@@ -47,9 +48,9 @@ Graph small_graph() {
     Graph g;
     g.name = "small";
     const ValueId x = g.add_input("x", {DType::f32, {1, 2, 4, 4}});
-    const ValueId w = g.add_constant(
-        "w", ConstantData::from_init({DType::f32, {4, 2, 3, 3}},
-                                     init_of(Initializer::Kind::he_normal, 17)));
+    const ValueId w =
+        g.add_constant("w", ConstantData::from_init({DType::f32, {4, 2, 3, 3}},
+                                                    init_of(Initializer::Kind::he_normal, 17)));
     const ValueId b =
         g.add_constant("b", ConstantData::from_values({DType::f32, {4}}, {0.5f, -1, 2, 0.1f}));
     Conv2DAttrs conv;
@@ -162,7 +163,8 @@ TEST_CASE("printer: sidecar files get safe, unique names (case-insensitively) an
     const fs::path dir = fresh_dir("sidecar");
     Graph g;
     std::vector<float> values(20);
-    for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(i) / 3.0f;
+    for (size_t i = 0; i < values.size(); ++i)
+        values[i] = static_cast<float>(i) / 3.0f;
     std::vector<ValueId> outs;
     for (const char *name : {"conv/w", "conv_w", "Conv_W", "../up"})
         outs.push_back(
@@ -192,8 +194,8 @@ TEST_CASE("printer: print_to_file writes NAME.weights/ only when a constant need
     CHECK(!fs::exists(dir / "small.weights"));
 
     Graph g;
-    const ValueId c =
-        g.add_constant("w", ConstantData::from_values({DType::f32, {32}}, std::vector<float>(32, 1)));
+    const ValueId c = g.add_constant(
+        "w", ConstantData::from_values({DType::f32, {32}}, std::vector<float>(32, 1)));
     g.set_outputs({c});
     print_to_file(g, (dir / "net.cnn").string());
     CHECK(read_text(dir / "net.cnn") ==
@@ -209,6 +211,7 @@ TEST_CASE("printer: print_to_file into a missing folder is a CompileError naming
         print_to_file(small_graph(), "/nonexistent/cnnc/out.cnn");
         FAIL("expected an error");
     } catch (const CompileError &e) {
-        CHECK(std::string(e.what()) == "/nonexistent/cnnc/out.cnn: cannot write: No such file or directory");
+        CHECK(std::string(e.what()) ==
+              "/nonexistent/cnnc/out.cnn: cannot write: No such file or directory");
     }
 }
