@@ -42,7 +42,8 @@ void fill_bias(std::vector<double> &plane, const Tensor *bias, int64_t channel) 
 }
 
 void store(const std::vector<double> &plane, float *out) {
-    for (size_t i = 0; i < plane.size(); ++i) out[i] = static_cast<float>(plane[i]);
+    for (size_t i = 0; i < plane.size(); ++i)
+        out[i] = static_cast<float>(plane[i]);
 }
 
 } // namespace
@@ -57,8 +58,7 @@ Tensor conv2d(const Tensor &x, const Tensor &w, const Tensor *bias, const ir::Co
     internal_assert(in.c == in_per_group * groups && wt.n % groups == 0 && out.c == wt.n &&
                         (!bias || bias->size() == out.c),
                     "conv2d operands {} * {} do not match groups={} and result {}",
-                    ir::to_string(x.type), ir::to_string(w.type), groups,
-                    ir::to_string(result));
+                    ir::to_string(x.type), ir::to_string(w.type), groups, ir::to_string(result));
     const int64_t kh_n = wt.h, kw_n = wt.w;
     const int64_t sh = attrs.stride[0], sw = attrs.stride[1];
     const int64_t dh = attrs.dilation[0], dw = attrs.dilation[1];
@@ -70,7 +70,8 @@ Tensor conv2d(const Tensor &x, const Tensor &w, const Tensor *bias, const ir::Co
             const int64_t group = o / out_per_group;
             fill_bias(acc, bias, o);
             for (int64_t ci = 0; ci < in_per_group; ++ci) {
-                const float *plane = &x.data[((n * in.c + group * in_per_group + ci) * in.h) * in.w];
+                const float *plane =
+                    &x.data[((n * in.c + group * in_per_group + ci) * in.h) * in.w];
                 const float *taps = &w.data[((o * in_per_group + ci) * kh_n) * kw_n];
                 for (int64_t kh = 0; kh < kh_n; ++kh)
                     for (int64_t kw = 0; kw < kw_n; ++kw) {
@@ -127,7 +128,8 @@ Tensor conv_transpose(const Tensor &x, const Tensor &w, const Tensor *bias,
                         const Range cols = landing_range(col_offset, sw, out.w, in.w);
                         for (int64_t ih = rows.first; ih < rows.last; ++ih) {
                             const float *row = plane + ih * in.w;
-                            double *acc_row = &acc[static_cast<size_t>((ih * sh + row_offset) * out.w)];
+                            double *acc_row =
+                                &acc[static_cast<size_t>((ih * sh + row_offset) * out.w)];
                             for (int64_t iw = cols.first; iw < cols.last; ++iw)
                                 acc_row[iw * sw + col_offset] += tap * row[iw];
                         }

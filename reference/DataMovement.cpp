@@ -17,14 +17,17 @@ namespace {
 // are both this affine gather, with different bases and strides.
 void affine_gather(const Tensor &x, int64_t base, const std::vector<int64_t> &strides, Tensor &y) {
     const Dims &dims = y.dims();
-    if (y.size() == 0) return;
+    if (y.size() == 0)
+        return;
     std::vector<int64_t> index(dims.size(), 0);
     for (int64_t out = 0; out < y.size(); ++out) {
         int64_t in = base;
-        for (size_t d = 0; d < dims.size(); ++d) in += index[d] * strides[d];
+        for (size_t d = 0; d < dims.size(); ++d)
+            in += index[d] * strides[d];
         y.data[out] = x.data[in];
         for (size_t d = dims.size(); d-- > 0;) {
-            if (++index[d] < dims[d]) break;
+            if (++index[d] < dims[d])
+                break;
             index[d] = 0;
         }
     }
@@ -33,7 +36,8 @@ void affine_gather(const Tensor &x, int64_t base, const std::vector<int64_t> &st
 // Product of dims[begin, end).
 int64_t product(const Dims &dims, size_t begin, size_t end) {
     int64_t p = 1;
-    for (size_t d = begin; d < end; ++d) p *= dims[d];
+    for (size_t d = begin; d < end; ++d)
+        p *= dims[d];
     return p;
 }
 
@@ -89,7 +93,8 @@ Tensor slice(const Tensor &x, const ir::SliceAttrs &attrs, const TensorType &res
         const auto axis = static_cast<size_t>(normalize_axis(attrs.axes[i], x.type.rank()));
         const int64_t dim = in[axis], s = attrs.steps.at(i);
         int64_t first = attrs.starts.at(i);
-        if (first < 0) first += dim;
+        if (first < 0)
+            first += dim;
         // ONNX clamps the start to [0, dim] going forwards and to [0, dim - 1] going backwards;
         // the end only limits the count, which the result type already holds.
         first = std::clamp<int64_t>(first, 0, s > 0 ? dim : std::max<int64_t>(dim - 1, 0));
@@ -136,7 +141,8 @@ Tensor pad(const Tensor &x, const ir::PadAttrs &attrs, const TensorType &result)
                     ir::to_string(x.type), attrs.pads.size());
     const std::vector<int64_t> in_strides = row_major_strides(in);
     Tensor y(result);
-    if (y.size() == 0) return y;
+    if (y.size() == 0)
+        return y;
     const auto value = static_cast<float>(attrs.value);
     std::vector<int64_t> index(dims.size(), 0);
     for (int64_t out = 0; out < y.size(); ++out) {
@@ -149,7 +155,8 @@ Tensor pad(const Tensor &x, const ir::PadAttrs &attrs, const TensorType &result)
         }
         y.data[out] = inside ? x.data[at] : value;
         for (size_t d = dims.size(); d-- > 0;) {
-            if (++index[d] < dims[d]) break;
+            if (++index[d] < dims[d])
+                break;
             index[d] = 0;
         }
     }

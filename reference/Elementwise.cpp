@@ -15,7 +15,8 @@ namespace {
 
 template <class F> Tensor map(const Tensor &x, F f) {
     Tensor y(x.type);
-    for (int64_t i = 0; i < x.size(); ++i) y.data[i] = f(x.data[i]);
+    for (int64_t i = 0; i < x.size(); ++i)
+        y.data[i] = f(x.data[i]);
     return y;
 }
 
@@ -26,7 +27,8 @@ Tensor broadcast_binary(const Tensor &a, const Tensor &b, const TensorType &resu
     internal_assert(a.size() == a.type.num_elements() && b.size() == b.type.num_elements(),
                     "operand data does not match its type");
     if (a.dims() == dims && b.dims() == dims) {
-        for (int64_t i = 0; i < y.size(); ++i) y.data[i] = f(a.data[i], b.data[i]);
+        for (int64_t i = 0; i < y.size(); ++i)
+            y.data[i] = f(a.data[i], b.data[i]);
         return y;
     }
     const std::vector<int64_t> sa = broadcast_strides(a.dims(), dims);
@@ -35,7 +37,8 @@ Tensor broadcast_binary(const Tensor &a, const Tensor &b, const TensorType &resu
         y.data[0] = f(a.data[0], b.data[0]);
         return y;
     }
-    if (y.size() == 0) return y;
+    if (y.size() == 0)
+        return y;
     // Odometer over all axes but the last; the last one is the tight loop.
     const size_t rank = dims.size();
     const int64_t inner = dims[rank - 1];
@@ -44,11 +47,13 @@ Tensor broadcast_binary(const Tensor &a, const Tensor &b, const TensorType &resu
     int64_t out = 0;
     for (int64_t o = 0; o < outer; ++o) {
         int64_t ia = 0, ib = 0;
-        for (size_t d = 0; d + 1 < rank; ++d) ia += index[d] * sa[d], ib += index[d] * sb[d];
+        for (size_t d = 0; d + 1 < rank; ++d)
+            ia += index[d] * sa[d], ib += index[d] * sb[d];
         for (int64_t i = 0; i < inner; ++i)
             y.data[out++] = f(a.data[ia + i * sa[rank - 1]], b.data[ib + i * sb[rank - 1]]);
         for (size_t d = rank - 1; d-- > 0;) {
-            if (++index[d] < dims[d]) break;
+            if (++index[d] < dims[d])
+                break;
             index[d] = 0;
         }
     }
@@ -59,7 +64,8 @@ Tensor broadcast_binary(const Tensor &a, const Tensor &b, const TensorType &resu
 
 std::vector<int64_t> row_major_strides(const Dims &dims) {
     std::vector<int64_t> strides(dims.size(), 1);
-    for (size_t d = dims.size(); d-- > 1;) strides[d - 1] = strides[d] * dims[d];
+    for (size_t d = dims.size(); d-- > 1;)
+        strides[d - 1] = strides[d] * dims[d];
     return strides;
 }
 
@@ -89,7 +95,9 @@ int64_t floor_div(int64_t a, int64_t b) {
     return a >= 0 ? a / b : -((-a + b - 1) / b);
 }
 
-int64_t ceil_div(int64_t a, int64_t b) { return -floor_div(-a, b); }
+int64_t ceil_div(int64_t a, int64_t b) {
+    return -floor_div(-a, b);
+}
 
 Tensor relu(const Tensor &x) {
     // NaN propagates, as in ONNX's reference (np.maximum); std::max alone would depend on order.

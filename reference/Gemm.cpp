@@ -23,7 +23,8 @@ Tensor gemm(const Tensor &a, const Tensor &b, const Tensor *c, const ir::GemmAtt
                     "gemm of {} and {} cannot give {}", ir::to_string(a.type),
                     ir::to_string(b.type), ir::to_string(result));
     std::vector<int64_t> c_strides;
-    if (c) c_strides = broadcast_strides(c->dims(), result.dims);
+    if (c)
+        c_strides = broadcast_strides(c->dims(), result.dims);
 
     Tensor y(result);
     for (int64_t i = 0; i < m; ++i)
@@ -33,7 +34,8 @@ Tensor gemm(const Tensor &a, const Tensor &b, const Tensor *c, const ir::GemmAtt
                 dot += static_cast<double>(a.data[i * a_row + p * a_col]) *
                        b.data[p * b_row + j * b_col];
             double value = attrs.alpha * dot;
-            if (c) value += attrs.beta * c->data[i * c_strides[0] + j * c_strides[1]];
+            if (c)
+                value += attrs.beta * c->data[i * c_strides[0] + j * c_strides[1]];
             y.data[i * n + j] = static_cast<float>(value);
         }
     return y;

@@ -66,8 +66,10 @@ Tensor softmax(const Tensor &x, const ir::SoftmaxAttrs &attrs) {
     const auto axis = static_cast<size_t>(normalize_axis(attrs.axis, rank));
     int64_t outer = 1, inner = 1;
     for (size_t d = 0; d < x.dims().size(); ++d)
-        if (d < axis) outer *= x.dims()[d];
-        else if (d > axis) inner *= x.dims()[d];
+        if (d < axis)
+            outer *= x.dims()[d];
+        else if (d > axis)
+            inner *= x.dims()[d];
     const int64_t extent = x.dims()[axis];
     Tensor y(x.type);
     std::vector<double> e(static_cast<size_t>(extent));
@@ -75,7 +77,8 @@ Tensor softmax(const Tensor &x, const ir::SoftmaxAttrs &attrs) {
         for (int64_t i = 0; i < inner; ++i) {
             const int64_t base = o * extent * inner + i;
             double m = -std::numeric_limits<double>::infinity();
-            for (int64_t k = 0; k < extent; ++k) m = std::max<double>(m, x.data[base + k * inner]);
+            for (int64_t k = 0; k < extent; ++k)
+                m = std::max<double>(m, x.data[base + k * inner]);
             double sum = 0;
             for (int64_t k = 0; k < extent; ++k)
                 sum += e[k] = std::exp(static_cast<double>(x.data[base + k * inner]) - m);

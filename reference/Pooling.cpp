@@ -43,7 +43,8 @@ template <class F> void for_each_plane(const Tensor &x, Tensor &y, F f) {
     const int64_t planes = x.dims()[0] * x.dims()[1];
     const int64_t in_plane = x.dims()[2] * x.dims()[3];
     const int64_t out_plane = y.dims()[2] * y.dims()[3];
-    for (int64_t p = 0; p < planes; ++p) f(&x.data[p * in_plane], &y.data[p * out_plane]);
+    for (int64_t p = 0; p < planes; ++p)
+        f(&x.data[p * in_plane], &y.data[p * out_plane]);
 }
 
 } // namespace
@@ -61,14 +62,17 @@ Tensor max_pool(const Tensor &x, const ir::PoolAttrs &attrs, const TensorType &r
                 float m = -std::numeric_limits<float>::infinity();
                 for (int64_t kh = 0; kh < wh.kernel; ++kh) {
                     const int64_t ih = wh.position(oh, kh);
-                    if (!wh.in_input(ih)) continue;
+                    if (!wh.in_input(ih))
+                        continue;
                     for (int64_t kw = 0; kw < ww.kernel; ++kw) {
                         const int64_t iw = ww.position(ow, kw);
-                        if (!ww.in_input(iw)) continue;
+                        if (!ww.in_input(iw))
+                            continue;
                         const float v = in[ih * in_w + iw];
                         // NaN wins and then stays (nothing compares greater than it), as in
                         // PyTorch and ONNX Runtime.
-                        if (v > m || std::isnan(v)) m = v;
+                        if (v > m || std::isnan(v))
+                            m = v;
                     }
                 }
                 out[oh * out_w + ow] = m;
@@ -89,16 +93,20 @@ Tensor avg_pool(const Tensor &x, const ir::PoolAttrs &attrs, const TensorType &r
                 int64_t rows = 0, cols = 0; // counted positions along each axis
                 for (int64_t kh = 0; kh < wh.kernel; ++kh) {
                     const int64_t ih = wh.position(oh, kh);
-                    if (attrs.count_include_pad ? wh.in_padded_input(ih) : wh.in_input(ih)) ++rows;
-                    if (!wh.in_input(ih)) continue;
+                    if (attrs.count_include_pad ? wh.in_padded_input(ih) : wh.in_input(ih))
+                        ++rows;
+                    if (!wh.in_input(ih))
+                        continue;
                     for (int64_t kw = 0; kw < ww.kernel; ++kw) {
                         const int64_t iw = ww.position(ow, kw);
-                        if (ww.in_input(iw)) sum += in[ih * in_w + iw];
+                        if (ww.in_input(iw))
+                            sum += in[ih * in_w + iw];
                     }
                 }
                 for (int64_t kw = 0; kw < ww.kernel; ++kw) {
                     const int64_t iw = ww.position(ow, kw);
-                    if (attrs.count_include_pad ? ww.in_padded_input(iw) : ww.in_input(iw)) ++cols;
+                    if (attrs.count_include_pad ? ww.in_padded_input(iw) : ww.in_input(iw))
+                        ++cols;
                 }
                 // The counted region is a rectangle, so its size is rows * cols.
                 out[oh * out_w + ow] = static_cast<float>(sum / static_cast<double>(rows * cols));
@@ -113,7 +121,8 @@ Tensor global_avg_pool(const Tensor &x, const TensorType &result) {
     const int64_t count = x.dims()[2] * x.dims()[3];
     for_each_plane(x, y, [&](const float *in, float *out) {
         double sum = 0;
-        for (int64_t i = 0; i < count; ++i) sum += in[i];
+        for (int64_t i = 0; i < count; ++i)
+            sum += in[i];
         out[0] = static_cast<float>(sum / static_cast<double>(count));
     });
     return y;
@@ -126,7 +135,8 @@ Tensor global_max_pool(const Tensor &x, const TensorType &result) {
     for_each_plane(x, y, [&](const float *in, float *out) {
         float m = -std::numeric_limits<float>::infinity();
         for (int64_t i = 0; i < count; ++i)
-            if (in[i] > m || std::isnan(in[i])) m = in[i];
+            if (in[i] > m || std::isnan(in[i]))
+                m = in[i];
         out[0] = m;
     });
     return y;

@@ -23,22 +23,29 @@ namespace {
 double source_coordinate(const std::string &coord, int64_t x_out, double scale, int64_t in_len,
                          int64_t out_len) {
     const auto x = static_cast<double>(x_out);
-    if (coord == "half_pixel") return (x + 0.5) / scale - 0.5;
-    if (coord == "pytorch_half_pixel") return out_len > 1 ? (x + 0.5) / scale - 0.5 : 0.0;
+    if (coord == "half_pixel")
+        return (x + 0.5) / scale - 0.5;
+    if (coord == "pytorch_half_pixel")
+        return out_len > 1 ? (x + 0.5) / scale - 0.5 : 0.0;
     if (coord == "align_corners")
-        return out_len == 1 ? 0.0
-                            : x * static_cast<double>(in_len - 1) / static_cast<double>(out_len - 1);
-    if (coord == "asymmetric") return x / scale;
+        return out_len == 1
+                   ? 0.0
+                   : x * static_cast<double>(in_len - 1) / static_cast<double>(out_len - 1);
+    if (coord == "asymmetric")
+        return x / scale;
     internal_assert(false, "resize coordinate mode '{}'", coord);
 }
 
 int64_t round_nearest(const std::string &mode, double x) {
     const double below = std::floor(x);
-    if (mode == "floor") return static_cast<int64_t>(below);
-    if (mode == "ceil") return static_cast<int64_t>(std::ceil(x));
+    if (mode == "floor")
+        return static_cast<int64_t>(below);
+    if (mode == "ceil")
+        return static_cast<int64_t>(std::ceil(x));
     // The round_* modes differ only on exact halves.
     const double fraction = x - below;
-    if (fraction == 0.5) return static_cast<int64_t>(mode == "round_prefer_ceil" ? below + 1 : below);
+    if (fraction == 0.5)
+        return static_cast<int64_t>(mode == "round_prefer_ceil" ? below + 1 : below);
     internal_assert(mode == "round_prefer_floor" || mode == "round_prefer_ceil",
                     "resize nearest mode '{}'", mode);
     return static_cast<int64_t>(fraction < 0.5 ? below : below + 1);

@@ -19,7 +19,9 @@ ir::Conv2DAttrs conv(ir::Hw kernel, ir::Hw stride = {1, 1}, ir::Pads pad = {0, 0
     return a;
 }
 
-ir::Tensor w1234() { return tensor({1, 1, 2, 2}, {1, 2, 3, 4}); }
+ir::Tensor w1234() {
+    return tensor({1, 1, 2, 2}, {1, 2, 3, 4});
+}
 
 } // namespace
 
@@ -33,18 +35,17 @@ TEST_CASE("conv2d 2x2 is a cross-correlation, not a flipped convolution") {
 TEST_CASE("conv2d 3x3 with padding 1 sums each zero-padded neighbourhood") {
     // Corner (0,0): 1+2+5+6 = 14; edge (0,1): 1+2+3+5+6+7 = 24; centre (1,1): 1+2+3+5+6+7+9+10+11.
     const auto ones = tensor({1, 1, 3, 3}, std::vector<float>(9, 1));
-    const auto y = run_one(OpKind::conv2d, conv({3, 3}, {1, 1}, {1, 1, 1, 1}),
-                           {iota({1, 1, 4, 4}), ones});
-    check_tensor(y, {1, 1, 4, 4},
-                 {14, 24, 30, 22, 33, 54, 63, 45, 57, 90, 99, 69, 46, 72, 78, 54});
+    const auto y =
+        run_one(OpKind::conv2d, conv({3, 3}, {1, 1}, {1, 1, 1, 1}), {iota({1, 1, 4, 4}), ones});
+    check_tensor(y, {1, 1, 4, 4}, {14, 24, 30, 22, 33, 54, 63, 45, 57, 90, 99, 69, 46, 72, 78, 54});
 }
 
 TEST_CASE("conv2d stride 2 keeps every other window") {
     // Output floor((4 + 2 - 3) / 2) + 1 = 2; the windows centred on (0,0), (0,2), (2,0), (2,2) of
     // the previous case.
     const auto ones = tensor({1, 1, 3, 3}, std::vector<float>(9, 1));
-    const auto y = run_one(OpKind::conv2d, conv({3, 3}, {2, 2}, {1, 1, 1, 1}),
-                           {iota({1, 1, 4, 4}), ones});
+    const auto y =
+        run_one(OpKind::conv2d, conv({3, 3}, {2, 2}, {1, 1, 1, 1}), {iota({1, 1, 4, 4}), ones});
     check_tensor(y, {1, 1, 2, 2}, {14, 30, 57, 99});
 }
 
@@ -61,24 +62,24 @@ TEST_CASE("conv2d asymmetric pads: top 1, left 0, bottom 0, right 2") {
     // Row 0 sees the top pad: 3x(0,j) + 4x(0,j+1), e.g. 3*1 + 4*2 = 11.
     // Column 3 sees the right pad: 1x(i-1,3) + 3x(i,3), e.g. row 1: 4 + 24 = 28.
     // Column 4 lies wholly in the right pad: 0.
-    const auto y = run_one(OpKind::conv2d, conv({2, 2}, {1, 1}, {1, 0, 0, 2}),
-                           {iota({1, 1, 4, 4}), w1234()});
+    const auto y =
+        run_one(OpKind::conv2d, conv({2, 2}, {1, 1}, {1, 0, 0, 2}), {iota({1, 1, 4, 4}), w1234()});
     check_tensor(y, {1, 1, 4, 5},
                  {11, 18, 25, 12, 0, 44, 54, 64, 28, 0, 84, 94, 104, 44, 0, 124, 134, 144, 60, 0});
 }
 
 TEST_CASE("conv2d bias is added per output channel") {
     // 1x1 conv, two output channels: y0 = 2x + 1, y1 = -x + 100 on x = [1,2,3,4].
-    const auto y = run_one(OpKind::conv2d, conv({1, 1}),
-                           {iota({1, 1, 2, 2}), tensor({2, 1, 1, 1}, {2, -1}),
-                            tensor({2}, {1, 100})});
+    const auto y =
+        run_one(OpKind::conv2d, conv({1, 1}),
+                {iota({1, 1, 2, 2}), tensor({2, 1, 1, 1}, {2, -1}), tensor({2}, {1, 100})});
     check_tensor(y, {1, 2, 2, 2}, {3, 5, 7, 9, 99, 98, 97, 96});
 }
 
 TEST_CASE("conv2d sums over input channels and batches independently") {
     // x: n=0 has channels [1,2] and [3,4], n=1 has [5,6] and [7,8]; y = x_c0 + 10 x_c1.
-    const auto y = run_one(OpKind::conv2d, conv({1, 1}),
-                           {iota({2, 2, 1, 2}), tensor({1, 2, 1, 1}, {1, 10})});
+    const auto y =
+        run_one(OpKind::conv2d, conv({1, 1}), {iota({2, 2, 1, 2}), tensor({1, 2, 1, 1}, {1, 10})});
     check_tensor(y, {2, 1, 1, 2}, {31, 42, 75, 86});
 }
 
@@ -116,15 +117,14 @@ TEST_CASE("conv_transpose stride 2 with output_padding and bias") {
     // so no overlap); output_padding 1 adds a last row and column that only get the bias 0.5.
     ir::ConvTransposeAttrs a;
     a.kernel = {2, 2}, a.stride = {2, 2}, a.output_padding = {1, 1};
-    const auto y = run_one(OpKind::conv_transpose, a,
-                           {iota({1, 1, 2, 2}), tensor({1, 1, 2, 2}, {1, 10, 100, 1000}),
-                            tensor({1}, {0.5f})});
-    check_tensor(y, {1, 1, 5, 5},
-                 {1.5f,   10.5f,   2.5f,   20.5f,   0.5f,  //
-                  100.5f, 1000.5f, 200.5f, 2000.5f, 0.5f,  //
-                  3.5f,   30.5f,   4.5f,   40.5f,   0.5f,  //
-                  300.5f, 3000.5f, 400.5f, 4000.5f, 0.5f,  //
-                  0.5f,   0.5f,    0.5f,   0.5f,    0.5f});
+    const auto y = run_one(
+        OpKind::conv_transpose, a,
+        {iota({1, 1, 2, 2}), tensor({1, 1, 2, 2}, {1, 10, 100, 1000}), tensor({1}, {0.5f})});
+    check_tensor(y, {1, 1, 5, 5}, {1.5f,   10.5f,   2.5f,   20.5f,   0.5f, //
+                                   100.5f, 1000.5f, 200.5f, 2000.5f, 0.5f, //
+                                   3.5f,   30.5f,   4.5f,   40.5f,   0.5f, //
+                                   300.5f, 3000.5f, 400.5f, 4000.5f, 0.5f, //
+                                   0.5f,   0.5f,    0.5f,   0.5f,    0.5f});
 }
 
 TEST_CASE("conv_transpose stride 1 overlaps, and pads crop the result") {

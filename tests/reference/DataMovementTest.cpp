@@ -22,12 +22,14 @@ ir::SliceAttrs slice(std::vector<int64_t> axes, std::vector<int64_t> starts,
 
 TEST_CASE("concat along axis 1 appends columns row by row") {
     // [[1,2],[3,4]] ++ [[5],[6]] -> [[1,2,5],[3,4,6]]
-    const auto y = run_one(OpKind::concat, ir::ConcatAttrs{1}, {iota({2, 2}), tensor({2, 1}, {5, 6})});
+    const auto y =
+        run_one(OpKind::concat, ir::ConcatAttrs{1}, {iota({2, 2}), tensor({2, 1}, {5, 6})});
     check_tensor(y, {2, 3}, {1, 2, 5, 3, 4, 6});
 }
 
 TEST_CASE("concat along axis 0 stacks") {
-    const auto y = run_one(OpKind::concat, ir::ConcatAttrs{0}, {tensor({1, 2}, {7, 8}), iota({2, 2})});
+    const auto y =
+        run_one(OpKind::concat, ir::ConcatAttrs{0}, {tensor({1, 2}, {7, 8}), iota({2, 2})});
     check_tensor(y, {3, 2}, {7, 8, 1, 2, 3, 4});
 }
 
@@ -37,10 +39,10 @@ TEST_CASE("concat three NCHW tensors along channels, and with a negative axis") 
     const auto b = iota({2, 2, 1, 2}, 10);  // n0: 10 11 12 13 | n1: 14 15 16 17
     const auto c = iota({2, 1, 1, 2}, 100); // n0: 100 101 | n1: 102 103
     const auto y = run_one(OpKind::concat, ir::ConcatAttrs{1}, {a, b, c});
-    check_tensor(y, {2, 4, 1, 2},
-                 {1, 2, 10, 11, 12, 13, 100, 101, 3, 4, 14, 15, 16, 17, 102, 103});
+    check_tensor(y, {2, 4, 1, 2}, {1, 2, 10, 11, 12, 13, 100, 101, 3, 4, 14, 15, 16, 17, 102, 103});
     // axis -1 of [2,2] and [2,1]: same as axis 1.
-    const auto z = run_one(OpKind::concat, ir::ConcatAttrs{-1}, {iota({2, 2}), tensor({2, 1}, {5, 6})});
+    const auto z =
+        run_one(OpKind::concat, ir::ConcatAttrs{-1}, {iota({2, 2}), tensor({2, 1}, {5, 6})});
     check_tensor(z, {2, 3}, {1, 2, 5, 3, 4, 6});
 }
 
@@ -79,13 +81,13 @@ TEST_CASE("slice with negative steps") {
 
 TEST_CASE("slice clamps out-of-range starts and ends") {
     // start -100 -> clamped to 0, end 100 -> 10: everything.
-    check_tensor(run_one(OpKind::slice, slice({0}, {-100}, {100}, {4}), {iota({10})}), {3}, {1, 5, 9});
+    check_tensor(run_one(OpKind::slice, slice({0}, {-100}, {100}, {4}), {iota({10})}), {3},
+                 {1, 5, 9});
     // Backwards: start 100 -> 9, end -100 -> -90 -> clamped to -1: 9, 6, 3, 0.
     check_tensor(run_one(OpKind::slice, slice({0}, {100}, {-100}, {-3}), {iota({10})}), {4},
                  {10, 7, 4, 1});
     // INT64_MAX as an end (what exporters write for "to the end").
-    check_tensor(run_one(OpKind::slice,
-                         slice({0}, {7}, {std::numeric_limits<int64_t>::max()}, {1}),
+    check_tensor(run_one(OpKind::slice, slice({0}, {7}, {std::numeric_limits<int64_t>::max()}, {1}),
                          {iota({10})}),
                  {3}, {8, 9, 10});
     // An empty range gives an empty tensor.
@@ -105,7 +107,8 @@ TEST_CASE("slice several axes, listed in any order, negative axis included") {
 TEST_CASE("flatten at axis 0, 1, 2 and rank keeps the element order") {
     const auto x = iota({2, 3, 2});
     std::vector<float> values(12);
-    for (int i = 0; i < 12; ++i) values[static_cast<size_t>(i)] = static_cast<float>(i + 1);
+    for (int i = 0; i < 12; ++i)
+        values[static_cast<size_t>(i)] = static_cast<float>(i + 1);
     check_tensor(run_one(OpKind::flatten, ir::FlattenAttrs{0}, {x}), {1, 12}, values);
     check_tensor(run_one(OpKind::flatten, ir::FlattenAttrs{1}, {x}), {2, 6}, values);
     check_tensor(run_one(OpKind::flatten, ir::FlattenAttrs{2}, {x}), {6, 2}, values);
@@ -128,10 +131,9 @@ TEST_CASE("transpose 2-D and 3-D") {
     check_tensor(run_one(OpKind::transpose, ir::TransposeAttrs{{1, 0}}, {iota({2, 3})}), {3, 2},
                  {1, 4, 2, 5, 3, 6});
     // perm [2,0,1] on [2,3,4]: y[k][i][j] = x[i][j][k] = 12i + 4j + k + 1.
-    check_tensor(run_one(OpKind::transpose, ir::TransposeAttrs{{2, 0, 1}}, {iota({2, 3, 4})}),
-                 {4, 2, 3},
-                 {1, 5, 9, 13, 17, 21, 2, 6, 10, 14, 18, 22,
-                  3, 7, 11, 15, 19, 23, 4, 8, 12, 16, 20, 24});
+    check_tensor(
+        run_one(OpKind::transpose, ir::TransposeAttrs{{2, 0, 1}}, {iota({2, 3, 4})}), {4, 2, 3},
+        {1, 5, 9, 13, 17, 21, 2, 6, 10, 14, 18, 22, 3, 7, 11, 15, 19, 23, 4, 8, 12, 16, 20, 24});
 }
 
 TEST_CASE("pad with a constant, per axis begin and end") {

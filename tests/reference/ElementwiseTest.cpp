@@ -1,4 +1,5 @@
-// Activations and broadcasting arithmetic of the reference interpreter, against hand-computed values.
+// Activations and broadcasting arithmetic of the reference interpreter, against hand-computed
+// values.
 #include "RunOp.h"
 
 #include <cmath>
@@ -21,8 +22,8 @@ TEST_CASE("relu propagates NaN") {
 }
 
 TEST_CASE("clip bounds to [min, max]; the default is relu6") {
-    const auto y = run_one(OpKind::clip, ir::ClipAttrs{-1, 2},
-                           {tensor({2, 3}, {-3, -1, 0.5f, 2, 5, 1.25f})});
+    const auto y =
+        run_one(OpKind::clip, ir::ClipAttrs{-1, 2}, {tensor({2, 3}, {-3, -1, 0.5f, 2, 5, 1.25f})});
     check_tensor(y, {2, 3}, {-1, -1, 0.5f, 2, 2, 1.25f});
     const auto relu6 = run_one(OpKind::clip, ir::ClipAttrs{}, {tensor({4}, {-1, 3, 6, 7})});
     check_tensor(relu6, {4}, {0, 3, 6, 6});
@@ -40,8 +41,7 @@ TEST_CASE("leaky_relu scales negatives by alpha") {
 TEST_CASE("sigmoid") {
     // 1 / (1 + e^-1) = 0.7310585786; 1 / (1 + e^1) = 0.2689414214; 1 / (1 + e^-4) = 0.9820137900.
     // At 50 the result rounds to 1 in f32; at -200 it is 1.4e-87, which underflows to 0 in f32.
-    const auto y = run_one(OpKind::sigmoid, ir::NoAttrs{},
-                           {tensor({6}, {0, 1, -1, 4, 50, -200})});
+    const auto y = run_one(OpKind::sigmoid, ir::NoAttrs{}, {tensor({6}, {0, 1, -1, 4, 50, -200})});
     check_tensor(y, {6}, {0.5f, 0.7310585786f, 0.2689414214f, 0.9820137900f, 1.0f, 0.0f});
 }
 
@@ -80,7 +80,8 @@ TEST_CASE("broadcast a per-channel [1,3,1,1] against [2,3,4,4]") {
     const auto x = iota({2, 3, 4, 4}); // x[n,c,h,w] = 48n + 16c + 4h + w + 1
     const auto y = run_one(OpKind::mul, ir::NoAttrs{}, {scale, x});
     REQUIRE(y.dims() == ir::Dims{2, 3, 4, 4});
-    // Spot values: [0,0,0,0] = 1*1; [0,1,0,0] = 17*2; [0,2,3,3] = 48*-3; [1,1,2,1] = (48+16+8+1+1)*2 = 74*2.
+    // Spot values: [0,0,0,0] = 1*1; [0,1,0,0] = 17*2; [0,2,3,3] = 48*-3; [1,1,2,1] =
+    // (48+16+8+1+1)*2 = 74*2.
     CHECK(y.data[0] == 1);
     CHECK(y.data[16] == 34);
     CHECK(y.data[47] == -144);

@@ -14,8 +14,8 @@ using ir::TensorType;
 namespace {
 
 ir::ValueId constant(ir::Graph &g, const std::string &name, ir::Dims dims, std::vector<float> v) {
-    return g.add_constant(name, ir::ConstantData::from_values(TensorType{DType::f32, std::move(dims)},
-                                                              std::move(v)));
+    return g.add_constant(
+        name, ir::ConstantData::from_values(TensorType{DType::f32, std::move(dims)}, std::move(v)));
 }
 
 } // namespace
@@ -96,7 +96,8 @@ TEST_CASE("dead ops are not evaluated, live non-f32 ops are refused") {
     // An i32 constant the interpreter could not compute with, feeding an op no output needs.
     ir::Graph g;
     const auto x = g.add_input("x", TensorType{DType::f32, {2}});
-    const auto i = g.add_constant("i", ir::ConstantData::from_values(TensorType{DType::i32, {1}}, {1}));
+    const auto i =
+        g.add_constant("i", ir::ConstantData::from_values(TensorType{DType::i32, {1}}, {1}));
     const auto dead = g.add(OpKind::relu, {i}, ir::NoAttrs{}, "dead");
     g.set_outputs({g.add(OpKind::neg, {x}, ir::NoAttrs{}, "y")});
     ir::infer_shapes(g);
@@ -129,8 +130,9 @@ TEST_CASE("run reports inputs of the wrong type, count or size") {
     ir::infer_shapes(g);
     const ir::Tensor good_x(TensorType{DType::f32, {1, 3, 8, 8}}), good_z = tensor({2}, {1, 2});
 
-    CHECK_THROWS_WITH_AS(reference::run(g, {ir::Tensor(TensorType{DType::f32, {1, 3, 9, 9}}), good_z}),
-                         "input 0 (%x): expected f32[1,3,8,8], got f32[1,3,9,9]", CompileError);
+    CHECK_THROWS_WITH_AS(
+        reference::run(g, {ir::Tensor(TensorType{DType::f32, {1, 3, 9, 9}}), good_z}),
+        "input 0 (%x): expected f32[1,3,8,8], got f32[1,3,9,9]", CompileError);
     CHECK_THROWS_WITH_AS(reference::run(g, {good_x, tensor({3}, {1, 2, 3})}),
                          "input 1 (%z): expected f32[2], got f32[3]", CompileError);
     CHECK_THROWS_WITH_AS(reference::run(g, {good_x}), "graph 'main' takes 2 inputs, got 1",

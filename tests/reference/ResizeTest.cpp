@@ -20,7 +20,9 @@ ir::ResizeAttrs resize(ir::Hw size, std::string mode, std::string coord,
     return a;
 }
 
-ir::Tensor x2() { return tensor({1, 1, 2, 2}, {1, 2, 3, 4}); }
+ir::Tensor x2() {
+    return tensor({1, 1, 2, 2}, {1, 2, 3, 4});
+}
 
 // The 4x4 upscale of x2 that reads input rows and columns idx[0..3] (same on both axes).
 const std::vector<float> idx_0011 = {1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4};
@@ -91,18 +93,21 @@ TEST_CASE("resize linear, asymmetric") {
 TEST_CASE("resize downscale 4x4 -> 2x2") {
     // x(i,j) = 4i + j + 1, scale 0.5. half_pixel: (o + 0.5) * 2 - 0.5 = 0.5, 2.5.
     // linear: the mean of each 2x2 block: (1+2+5+6)/4 = 3.5, 5.5, 11.5, 13.5.
-    check_tensor(run_one(OpKind::resize, resize({2, 2}, "linear", "half_pixel"), {iota({1, 1, 4, 4})}),
-                 {1, 1, 2, 2}, {3.5f, 5.5f, 11.5f, 13.5f});
+    check_tensor(
+        run_one(OpKind::resize, resize({2, 2}, "linear", "half_pixel"), {iota({1, 1, 4, 4})}),
+        {1, 1, 2, 2}, {3.5f, 5.5f, 11.5f, 13.5f});
     // nearest: 0.5 and 2.5 are halves; prefer_floor picks 0, 2 and prefer_ceil 1, 3.
-    check_tensor(run_one(OpKind::resize, resize({2, 2}, "nearest", "half_pixel"), {iota({1, 1, 4, 4})}),
-                 {1, 1, 2, 2}, {1, 3, 9, 11});
-    check_tensor(run_one(OpKind::resize, resize({2, 2}, "nearest", "half_pixel", "round_prefer_ceil"),
+    check_tensor(
+        run_one(OpKind::resize, resize({2, 2}, "nearest", "half_pixel"), {iota({1, 1, 4, 4})}),
+        {1, 1, 2, 2}, {1, 3, 9, 11});
+    check_tensor(run_one(OpKind::resize,
+                         resize({2, 2}, "nearest", "half_pixel", "round_prefer_ceil"),
                          {iota({1, 1, 4, 4})}),
                  {1, 1, 2, 2}, {6, 8, 14, 16});
     // align_corners: o * 3 / 1 = 0, 3: the corners 1, 4, 13, 16.
-    check_tensor(run_one(OpKind::resize, resize({2, 2}, "linear", "align_corners"),
-                         {iota({1, 1, 4, 4})}),
-                 {1, 1, 2, 2}, {1, 4, 13, 16});
+    check_tensor(
+        run_one(OpKind::resize, resize({2, 2}, "linear", "align_corners"), {iota({1, 1, 4, 4})}),
+        {1, 1, 2, 2}, {1, 4, 13, 16});
 }
 
 TEST_CASE("resize to a single pixel: pytorch_half_pixel differs from half_pixel") {
@@ -119,10 +124,11 @@ TEST_CASE("resize uses the given scale, not output / input, for the coordinate m
     // coordinates o / 1.5 = 0, 2/3, 4/3, 2 over [10, 20, 30]: 10, 16.667, 23.333, 30.
     // With scale 4/3 it would be o * 0.75 = 0, 0.75, 1.5, 2.25: 10, 17.5, 25, 30.
     const auto x = tensor({1, 1, 1, 3}, {10, 20, 30});
-    check_tensor(run_one(OpKind::resize, resize({1, 4}, "linear", "asymmetric", "floor", {1, 1.5}), {x}),
-                 {1, 1, 1, 4}, {10, 50.0f / 3, 70.0f / 3, 30});
-    check_tensor(run_one(OpKind::resize, resize({1, 4}, "linear", "asymmetric"), {x}),
-                 {1, 1, 1, 4}, {10, 17.5f, 25, 30});
+    check_tensor(
+        run_one(OpKind::resize, resize({1, 4}, "linear", "asymmetric", "floor", {1, 1.5}), {x}),
+        {1, 1, 1, 4}, {10, 50.0f / 3, 70.0f / 3, 30});
+    check_tensor(run_one(OpKind::resize, resize({1, 4}, "linear", "asymmetric"), {x}), {1, 1, 1, 4},
+                 {10, 17.5f, 25, 30});
 }
 
 TEST_CASE("resize keeps batches and channels apart") {

@@ -24,7 +24,8 @@ inline ir::Tensor tensor(ir::Dims dims, std::vector<float> values) {
 // first, first + 1, first + 2, ... in C order.
 inline ir::Tensor iota(ir::Dims dims, float first = 1) {
     ir::Tensor t(ir::TensorType{ir::DType::f32, std::move(dims)});
-    for (int64_t i = 0; i < t.size(); ++i) t.data[i] = first + static_cast<float>(i);
+    for (int64_t i = 0; i < t.size(); ++i)
+        t.data[i] = first + static_cast<float>(i);
     return t;
 }
 
@@ -38,14 +39,16 @@ inline std::vector<ir::Tensor> run_op(ir::OpKind kind, ir::Attrs attrs,
     for (size_t i = 0; i < operands.size(); ++i)
         inputs.push_back(g.add_input("x" + std::to_string(i), operands[i].type));
     std::vector<std::string> names;
-    for (size_t i = 0; i < result_count; ++i) names.push_back("r" + std::to_string(i));
+    for (size_t i = 0; i < result_count; ++i)
+        names.push_back("r" + std::to_string(i));
     g.set_outputs(g.add_op(kind, inputs, std::move(attrs), names));
     ir::infer_shapes(g);
     ir::verify(g);
     return reference::run(g, operands);
 }
 
-inline ir::Tensor run_one(ir::OpKind kind, ir::Attrs attrs, const std::vector<ir::Tensor> &operands) {
+inline ir::Tensor run_one(ir::OpKind kind, ir::Attrs attrs,
+                          const std::vector<ir::Tensor> &operands) {
     return run_op(kind, std::move(attrs), operands).at(0);
 }
 
