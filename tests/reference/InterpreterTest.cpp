@@ -114,7 +114,9 @@ TEST_CASE("evaluate_op runs one op on given operands") {
     ir::Graph g;
     const auto x = g.add_input("x", TensorType{DType::f32, {1, 1, 2, 2}});
     const auto w = constant(g, "w", {1, 1, 2, 2}, {1, 1, 1, 1});
-    g.add(OpKind::conv2d, {x, w}, ir::Conv2DAttrs{{2, 2}}, "y");
+    ir::Conv2DAttrs a;
+    a.kernel = {2, 2};
+    g.add(OpKind::conv2d, {x, w}, a, "y");
     ir::infer_shapes(g);
     const auto xv = iota({1, 1, 2, 2}), wv = tensor({1, 1, 2, 2}, {1, 1, 1, 1});
     const auto out = reference::evaluate_op(g, g.ops().back(), {&xv, &wv});
