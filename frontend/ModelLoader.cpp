@@ -1,5 +1,7 @@
 #include "frontend/ModelLoader.h"
 
+#include "frontend/onnx/OnnxImporter.h"
+
 #include "ir/Error.h"
 #include "ir/Parser.h"
 #include "ir/ShapeInference.h"
@@ -20,7 +22,7 @@ ir::Graph load_model(const std::string &reference, const LoadOptions &options) {
     if (reference.rfind("zoo:", 0) == 0) {
         user_error("{}: the model zoo is not built into this cnnc yet", reference);
     } else if (has_extension(reference, ".onnx")) {
-        user_error("{}: ONNX import is not built into this cnnc yet", reference);
+        g = import_onnx_file(reference, options);
     } else {
         if (!std::filesystem::exists(reference))
             user_error("{}: no such file (a model is a .cnn text network, a .onnx file, or "
