@@ -51,7 +51,18 @@ std::vector<Tensor> evaluate_op(const ir::Graph &g, const ir::Op &op,
         return {Tensor(result, data->values())};
     }
     case OpKind::conv2d:
-        return {k::conv2d(in(0), in(1), optional_in(2), op.attr<ir::Conv2DAttrs>(), result)};
+    case OpKind::gemm: {
+        // Operands x, w, [bias], [residual]: which are present is decoded by epilogue_of (a
+        // residual without a bias is operand 2, not a bias).
+        const ir::Epilogue e = ir::epilogue_of(op);
+        const Tensor *bias = e.bias ? operands[2] : nullptr;
+        const Tensor *residual = e.residual ? operands.back() : nullptr;
+        Tensor y = op.kind == OpKind::conv2d
+                       ? k::conv2d(in(0), in(1), bias, op.attr<ir::Conv2DAttrs>(), result)
+                       : k::gemm(in(0), in(1), bias, op.attr<ir::GemmAttrs>(), result);
+        k::apply_epilogue(y, e, residual);
+        return {std::move(y)};
+    }
     case OpKind::conv_transpose:
         return {k::conv_transpose(in(0), in(1), optional_in(2), op.attr<ir::ConvTransposeAttrs>(),
                                   result)};
@@ -73,7 +84,6 @@ std::vector<Tensor> evaluate_op(const ir::Graph &g, const ir::Op &op,
     case OpKind::concat: return {k::concat(operands, op.attr<ir::ConcatAttrs>(), result)};
     case OpKind::split: return k::split(in(0), op.attr<ir::SplitAttrs>(), results);
     case OpKind::slice: return {k::slice(in(0), op.attr<ir::SliceAttrs>(), result)};
-    case OpKind::gemm: return {k::gemm(in(0), in(1), optional_in(2), op.attr<ir::GemmAttrs>(), result)};
     case OpKind::flatten:
     case OpKind::reshape:
     case OpKind::identity:

@@ -11,6 +11,7 @@
 #pragma once
 
 #include "ir/Attributes.h"
+#include "ir/Epilogue.h"
 #include "ir/OpKind.h"
 #include "ir/Tensor.h"
 
@@ -41,6 +42,11 @@ Tensor conv2d(const Tensor &x, const Tensor &w, const Tensor *bias, const ir::Co
               const TensorType &result);
 Tensor conv_transpose(const Tensor &x, const Tensor &w, const Tensor *bias,
                       const ir::ConvTransposeAttrs &attrs, const TensorType &result);
+
+// --- Epilogue.cpp -------------------------------------------------------------------------------
+// y = activation(y + residual) in place: the fused output stage of conv2d / gemm, after the
+// kernel has added the bias. `residual` is given exactly when the epilogue has one.
+void apply_epilogue(Tensor &y, const ir::Epilogue &epilogue, const Tensor *residual);
 
 // --- Pooling.cpp --------------------------------------------------------------------------------
 Tensor max_pool(const Tensor &x, const ir::PoolAttrs &attrs, const TensorType &result);
