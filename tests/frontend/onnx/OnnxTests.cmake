@@ -44,3 +44,8 @@ foreach(fixture ${onnx_fixtures})
                    ${CMAKE_CURRENT_BINARY_DIR}/onnx_fixtures 1e-4 1e-5 ${extra_args})
   set_tests_properties("onnx: fixture ${fixture_name}" PROPERTIES LABELS onnx)
 endforeach()
+
+option(CNNC_FUZZ "Build the libFuzzer targets (needs clang); see tests/fuzz/CMakeLists.txt" OFF)
+if(CNNC_FUZZ)
+  include(${onnx_tests_dir}/../../fuzz/CMakeLists.txt)
+endif()
