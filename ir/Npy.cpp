@@ -5,6 +5,7 @@
 #include "ir/Npy.h"
 
 #include "ir/Error.h"
+#include "ir/FileIO.h"
 
 #include <fmt/format.h>
 
@@ -232,39 +233,10 @@ std::string serialize_npy(const Tensor &tensor) {
     return bytes;
 }
 
-Tensor read_npy(const std::string &path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        user_error("{}: cannot open: {}", path, std::strerror(errno));
-    std::ostringstream contents;
-    contents << in.rdbuf();
-    if (in.bad())
-        user_error("{}: read failed: {}", path, std::strerror(errno));
-    return parse_npy(std::move(contents).str(), path);
-}
+Tensor read_npy(const std::string &path) { return parse_npy(read_file(path), path); }
 
 void write_npy(const std::string &path, const Tensor &tensor) {
-    const std::string bytes = serialize_npy(tensor);
-    // The temporary sits in the same folder so the rename is atomic.
-    const std::string temp = fmt::format("{}.tmp{}", path, static_cast<long>(::getpid()));
-    {
-        std::FILE *file = std::fopen(temp.c_str(), "wb");
-        if (!file)
-            user_error("{}: cannot write: {}", path, std::strerror(errno));
-        const bool ok = std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size();
-        const bool closed = std::fclose(file) == 0;
-        if (!ok || !closed) {
-            const int error = errno;
-            std::remove(temp.c_str());
-            user_error("{}: write failed: {}", path, std::strerror(error));
-        }
-    }
-    std::error_code ec;
-    std::filesystem::rename(temp, path, ec);
-    if (ec) {
-        std::remove(temp.c_str());
-        user_error("{}: cannot rename the temporary file into place: {}", path, ec.message());
-    }
+    write_file_atomically(path, serialize_npy(tensor));
 }
 
 } // namespace cnnc::ir

@@ -10,6 +10,7 @@
 #include "ir/Parser.h"
 
 #include "ir/Error.h"
+#include "ir/FileIO.h"
 #include "ir/Lexer.h"
 #include "ir/Npy.h"
 #include "ir/ShapeInference.h"
@@ -808,13 +809,6 @@ Graph parse(std::string_view text, const std::string &filename) {
     return Parser(text, filename).run();
 }
 
-Graph parse_file(const std::string &path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        user_error("{}: cannot open: {}", path, std::strerror(errno));
-    std::ostringstream contents;
-    contents << in.rdbuf();
-    return parse(contents.str(), path);
-}
+Graph parse_file(const std::string &path) { return parse(read_file(path), path); }
 
 } // namespace cnnc::ir

@@ -5,6 +5,7 @@
 #include "ir/Printer.h"
 
 #include "ir/Error.h"
+#include "ir/FileIO.h"
 #include "ir/Lexer.h"
 #include "ir/Npy.h"
 
@@ -104,27 +105,6 @@ std::vector<std::string> attr_entries(const Attrs &attrs) {
         },
         attrs);
     return entries;
-}
-
-// Writes through a temporary in the same folder and renames, so readers never see half a file.
-void write_file_atomically(const std::string &path, const std::string &contents) {
-    const std::string temp = fmt::format("{}.tmp{}", path, static_cast<long>(::getpid()));
-    std::FILE *file = std::fopen(temp.c_str(), "wb");
-    if (!file)
-        user_error("{}: cannot write: {}", path, std::strerror(errno));
-    const bool ok = std::fwrite(contents.data(), 1, contents.size(), file) == contents.size();
-    const bool closed = std::fclose(file) == 0;
-    if (!ok || !closed) {
-        const int error = errno;
-        std::remove(temp.c_str());
-        user_error("{}: write failed: {}", path, std::strerror(error));
-    }
-    std::error_code ec;
-    fs::rename(temp, path, ec);
-    if (ec) {
-        std::remove(temp.c_str());
-        user_error("{}: cannot rename the temporary file into place: {}", path, ec.message());
-    }
 }
 
 class Printer {
