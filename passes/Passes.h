@@ -1,4 +1,5 @@
-// Declarations of every pass (one file each in passes/), in the order of Passes.def.
+// Declarations of every pass (one file each in passes/), in the order of Passes.def. Each file's
+// header comment is the pass's contract: what it expects, what it leaves, and an example.
 #pragma once
 
 #include "ir/Graph.h"
@@ -7,5 +8,16 @@ namespace cnnc::passes {
 
 ir::Graph eliminate_dead_code(const ir::Graph &g);
 ir::Graph eliminate_identity(const ir::Graph &g);
+ir::Graph fold_constants(const ir::Graph &g);
+ir::Graph fold_batch_norm(const ir::Graph &g);
+ir::Graph fuse_epilogue(const ir::Graph &g);
+ir::Graph merge_sibling_convs(const ir::Graph &g);
+
+struct SelectAlgorithmOptions {
+    bool winograd = false; // consider Winograd for 3x3 stride-1 convs
+};
+ir::Graph select_algorithm(const ir::Graph &g, const SelectAlgorithmOptions &options);
+ir::Graph select_algorithm(const ir::Graph &g);
+ir::Graph select_algorithm_winograd(const ir::Graph &g);
 
 } // namespace cnnc::passes
