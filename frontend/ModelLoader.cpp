@@ -1,5 +1,6 @@
 #include "frontend/ModelLoader.h"
 
+#include "frontend/Zoo.h"
 #include "frontend/onnx/OnnxImporter.h"
 
 #include "ir/Error.h"
@@ -20,7 +21,7 @@ bool has_extension(const std::string &path, const char *extension) {
 ir::Graph load_model(const std::string &reference, const LoadOptions &options) {
     ir::Graph g;
     if (reference.rfind("zoo:", 0) == 0) {
-        user_error("{}: the model zoo is not built into this cnnc yet", reference);
+        g = build_zoo_model(reference.substr(4));
     } else if (has_extension(reference, ".onnx")) {
         g = import_onnx_file(reference, options);
     } else {
