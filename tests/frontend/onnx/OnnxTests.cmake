@@ -1,8 +1,8 @@
 # ONNX frontend tests that need more than a doctest file (which sit in tests/frontend/ and are
 # globbed into test_frontend): the backend-test conformance driver over Debian's
 # libonnx-testdata, the exported-model fixtures compared through `cnnc eval`, and (with
-# CNNC_FUZZ=ON) the libFuzzer targets. Included at the end of the top-level CMakeLists (by a
-# deferred call in frontend/onnx/CMakeLists.txt), so paths are relative to this file.
+# CNNC_FUZZ=ON) the libFuzzer targets. Included from tests/CMakeLists.txt; paths are relative to
+# this file.
 set(onnx_tests_dir ${CMAKE_CURRENT_LIST_DIR})
 add_executable(onnx_conformance ${onnx_tests_dir}/conformance/OnnxConformance.cpp
                ${onnx_tests_dir}/conformance/ReferenceBackend.cpp)
@@ -44,8 +44,3 @@ foreach(fixture ${onnx_fixtures})
                    ${CMAKE_CURRENT_BINARY_DIR}/onnx_fixtures 1e-4 1e-5 ${extra_args})
   set_tests_properties("onnx: fixture ${fixture_name}" PROPERTIES LABELS onnx)
 endforeach()
-
-option(CNNC_FUZZ "Build the libFuzzer targets (needs clang); see tests/fuzz/CMakeLists.txt" OFF)
-if(CNNC_FUZZ)
-  include(${onnx_tests_dir}/../../fuzz/CMakeLists.txt)
-endif()
