@@ -81,7 +81,7 @@ std::string render_svg(const ModelInfo &info) {
         const double y0 = top + p * (panel_h + gap); // panel top
         int64_t max_value = 0, total = 0;
         for (const auto *l : layers) max_value = std::max(max_value, panel.value(*l)), total += panel.value(*l);
-        svg += fmt::format("<text x=\"{:.0f}\" y=\"{:.0f}\" font-weight=\"bold\">{} (total {}, "
+        svg += fmt::format("<text x=\"{:.0f}\" y=\"{:.0f}\" font-weight=\"bold\">{} (sum of bars {}, "
                            "max {} per layer)</text>\n",
                            left, y0 - 6, panel.title, short_value(static_cast<double>(total), panel.bytes),
                            short_value(static_cast<double>(max_value), panel.bytes));
