@@ -161,3 +161,69 @@ TEST_CASE("conv_transpose sums over input channels into several output channels"
                            {iota({1, 2, 1, 2}), tensor({2, 2, 1, 1}, {1, 2, 3, 4})});
     check_tensor(y, {1, 2, 1, 2}, {10, 14, 14, 20});
 }
+
+// The kernels compute each tap's valid output range up front instead of testing every position;
+// check that bookkeeping against the definition, written the slow way with a bounds test per tap,
+// over every combination of kernel, stride, dilation and asymmetric padding on a 5x6 input.
+TEST_CASE("conv2d and conv_transpose match their definitions over a grid of geometries") {
+    const auto x = iota({1, 2, 5, 6}, -20); // signed values, so sums can cancel
+    int cases = 0;
+    for (int64_t k = 1; k <= 3; ++k)
+        for (int64_t s = 1; s <= 3; ++s)
+            for (int64_t d = 1; d <= 2; ++d)
+                for (int64_t pt : {0, 2})
+                    for (int64_t pr : {0, 1}) {
+                        INFO("k=", k, " s=", s, " d=", d, " pt=", pt, " pr=", pr);
+                        auto w = iota({2, 2, k, k}, -3);
+                        ir::Conv2DAttrs a = conv({k, k}, {s, s}, {pt, 0, 0, pr}, {d, d});
+                        const auto y = run_one(OpKind::conv2d, a, {x, w});
+                        const int64_t oh = y.dims()[2], ow = y.dims()[3];
+                        for (int64_t o = 0; o < 2; ++o)
+                            for (int64_t i = 0; i < oh; ++i)
+                                for (int64_t j = 0; j < ow; ++j) {
+                                    double sum = 0;
+                                    for (int64_t c = 0; c < 2; ++c)
+                                        for (int64_t u = 0; u < k; ++u)
+                                            for (int64_t v = 0; v < k; ++v) {
+                                                const int64_t r = i * s + u * d - pt;
+                                                const int64_t q = j * s + v * d;
+                                                if (r < 0 || r >= 5 || q < 0 || q >= 6)
+                                                    continue;
+                                                sum += w.data[((o * 2 + c) * k + u) * k + v] *
+                                                       x.data[(c * 5 + r) * 6 + q];
+                                            }
+                                    CHECK(y.data[(o * oh + i) * ow + j] == doctest::Approx(sum));
+                                }
+
+                        ir::ConvTransposeAttrs t;
+                        t.kernel = {k, k}, t.stride = {s, s}, t.dilation = {d, d};
+                        t.pad = {pt, 0, 0, pr};
+                        t.output_padding = {s > 1 ? 1 : 0, 0};
+                        const int64_t th = s * 4 + t.output_padding[0] + (k - 1) * d + 1 - pt;
+                        const int64_t tw = s * 5 + (k - 1) * d + 1 - pr;
+                        if (th < 1 || tw < 1)
+                            continue;
+                        const auto z = run_one(OpKind::conv_transpose, t, {x, w});
+                        REQUIRE(z.dims() == ir::Dims{1, 2, th, tw});
+                        std::vector<double> expected(static_cast<size_t>(2 * th * tw), 0.0);
+                        for (int64_t c = 0; c < 2; ++c)
+                            for (int64_t o = 0; o < 2; ++o)
+                                for (int64_t r = 0; r < 5; ++r)
+                                    for (int64_t q = 0; q < 6; ++q)
+                                        for (int64_t u = 0; u < k; ++u)
+                                            for (int64_t v = 0; v < k; ++v) {
+                                                const int64_t i = r * s + u * d - pt;
+                                                const int64_t j = q * s + v * d;
+                                                if (i < 0 || i >= th || j < 0 || j >= tw)
+                                                    continue;
+                                                expected[static_cast<size_t>((o * th + i) * tw +
+                                                                             j)] +=
+                                                    w.data[((c * 2 + o) * k + u) * k + v] *
+                                                    x.data[(c * 5 + r) * 6 + q];
+                                            }
+                        for (size_t e = 0; e < expected.size(); ++e)
+                            CHECK(z.data[e] == doctest::Approx(expected[e]));
+                        ++cases;
+                    }
+    CHECK(cases > 60);
+}
