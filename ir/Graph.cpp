@@ -102,6 +102,7 @@ bool structurally_equal(const Graph &a, const Graph &b, std::string *why) {
         if (names(a, x.inputs) != names(b, y.inputs)) return fail(where + ": operands differ");
         if (names(a, x.outputs) != names(b, y.outputs)) return fail(where + ": results differ");
         if (!attrs_equal(x.attrs, y.attrs)) return fail(where + ": attributes differ");
+        if (!(x.plan == y.plan)) return fail(where + ": plans differ");
         for (size_t r = 0; r < x.outputs.size(); ++r)
             if (a.value(x.outputs[r]).type != b.value(y.outputs[r]).type)
                 return fail(fmt::format("{}: type of %{} differs", where, a.value(x.outputs[r]).name));

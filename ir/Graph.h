@@ -27,6 +27,29 @@ struct Value {
     int32_t result_index = 0;
 };
 
+// Decisions the late passes record for code generation, on any op; the defaults mean "not
+// decided". Printed after the result types as a second brace block (docs/ir.md), so a planned
+// dump parses back to the same plan:
+//   %y = conv2d(%x, %w) {kernel=[1,1]} : f32[1,64,8,8] {group=3, offset=[16384]}
+struct OpPlan {
+    // schedule-branches: ops with the same group id >= 0 belong to branches of one fork that do
+    // not depend on each other, so they may run concurrently; -1: in no group.
+    int64_t group = -1;
+    // plan-memory: per result, its byte offset in the model's activation arena; empty: the op is
+    // not planned (graph inputs, constants, graph outputs own their buffers).
+    std::vector<int64_t> offset;
+    // plan-memory: the results already lie where offset says because the operands were written
+    // there (copy-free concat; split into channel slices): no kernel runs for this op.
+    bool in_place = false;
+    template <class Self, class F> static void fields(Self &s, F &&f) {
+        f("group", s.group), f("offset", s.offset), f("in_place", s.in_place);
+    }
+    bool operator==(const OpPlan &o) const {
+        return group == o.group && offset == o.offset && in_place == o.in_place;
+    }
+    bool empty() const { return *this == OpPlan{}; }
+};
+
 struct Op {
     OpKind kind = OpKind::identity;
     Attrs attrs;
@@ -34,6 +57,7 @@ struct Op {
     std::vector<ValueId> outputs;
     // Where the op came from, for error messages: "net.cnn:12:3", or an ONNX node's name.
     std::string origin;
+    OpPlan plan;
 
     template <class T> const T &attr() const { return std::get<T>(attrs); }
     template <class T> T &attr() { return std::get<T>(attrs); }

@@ -32,6 +32,7 @@ void GraphRebuilder::copy(const Op &op) {
     for (ValueId out : op.outputs) names.push_back(source_.value(out).name);
     const std::vector<ValueId> results =
         target_.add_op(op.kind, map(op.inputs), op.attrs, names, op.origin);
+    target_.ops().back().plan = op.plan;
     for (size_t i = 0; i < results.size(); ++i) {
         target_.value(results[i]).type = source_.value(op.outputs[i]).type;
         alias(op.outputs[i], results[i]);

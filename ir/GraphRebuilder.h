@@ -22,7 +22,8 @@ class GraphRebuilder {
     std::vector<ValueId> map(const std::vector<ValueId> &old_values) const;
     // From now on, uses of `old_value` read `new_value` instead.
     void alias(ValueId old_value, ValueId new_value);
-    // Copies `op` with its operands mapped, keeping result names and types; maps its results.
+    // Copies `op` with its operands mapped, keeping result names, types and its plan; maps its
+    // results.
     void copy(const Op &op);
     // Graph outputs mapped; the rebuilt graph.
     Graph finish();

@@ -78,6 +78,7 @@ struct Line {
     Attrs attrs;
     Sugar sugar;
     ConstantSpec constant;
+    OpPlan plan;
     std::vector<std::optional<TensorType>> types; // empty when the line has no ':'
 };
 
@@ -247,6 +248,17 @@ class Parser {
                 fail(line.op_loc,
                      fmt::format("the line names {} results but gives {} types after ':'",
                                  line.results.size(), line.types.size()));
+            // The plan the late passes recorded (OpPlan in ir/Graph.h).
+            if (accept('{')) {
+                std::vector<AttrEntry> plan_entries;
+                if (!peek().is('}')) {
+                    do
+                        plan_entries.push_back(attr_entry(plan_entries));
+                    while (accept(','));
+                }
+                expect('}', "after the plan");
+                plan_fields(line, plan_entries);
+            }
         }
         expect_line_end();
 
@@ -401,6 +413,25 @@ class Parser {
                 out.push_back(number(item, "a list of numbers"));
         }
     };
+
+    void plan_fields(Line &line, const std::vector<AttrEntry> &entries) {
+        for (const auto &entry : entries) {
+            bool found = false;
+            OpPlan::fields(line.plan, [&](const char *name, auto &field) {
+                if (entry.name != name)
+                    return;
+                found = true;
+                FieldReader{*this, "the plan", entry}.read(entry.value, field);
+            });
+            if (!found)
+                fail(entry.loc, fmt::format("unknown plan entry '{}' (valid: group, offset, "
+                                            "in_place)",
+                                            entry.name));
+        }
+        if (!line.plan.offset.empty() && line.plan.offset.size() != line.results.size())
+            fail(line.op_loc, fmt::format("the plan gives {} offsets for {} results",
+                                          line.plan.offset.size(), line.results.size()));
+    }
 
     static bool takes_weight_sugar(OpKind kind) {
         return kind == OpKind::conv2d || kind == OpKind::conv_transpose || kind == OpKind::gemm;
@@ -660,6 +691,7 @@ class Parser {
             const std::string &result = line.results[0].name;
             if (line.kind == OpKind::input) {
                 g.add_input(result, *line.types[0], where);
+                g.ops().back().plan = line.plan;
                 continue;
             }
             if (line.kind == OpKind::constant) {
@@ -670,6 +702,7 @@ class Parser {
                         ? ConstantData::from_values(type, std::move(line.constant.values))
                         : ConstantData::from_values(type, std::move(line.constant.file_data->data));
                 g.add_constant(result, std::move(data), where);
+                g.ops().back().plan = line.plan;
                 continue;
             }
             std::vector<ValueId> inputs;
@@ -687,6 +720,7 @@ class Parser {
             for (const auto &r : line.results)
                 names.push_back(r.name);
             const auto outputs = g.add_op(line.kind, inputs, line.attrs, names, where);
+            g.ops().back().plan = line.plan;
             bool all_declared = !line.types.empty();
             for (size_t i = 0; i < line.types.size(); ++i) {
                 g.value(outputs[i]).type = line.types[i];

@@ -86,25 +86,23 @@ std::string field_text(const std::vector<double> &v) {
     return fmt::format("[{}]", fmt::join(items, ", "));
 }
 
-// "name=value" for each field that differs from the struct's default.
-std::vector<std::string> attr_entries(const Attrs &attrs) {
+// "name=value" for each field of a fields()-walkable struct that differs from its default.
+template <class T> std::vector<std::string> field_entries(const T &a) {
     std::vector<std::string> entries;
-    std::visit(
-        [&](const auto &a) {
-            using T = std::decay_t<decltype(a)>;
-            const T defaults{};
-            std::vector<const void *> default_fields;
-            T::fields(defaults,
-                      [&](const char *, const auto &field) { default_fields.push_back(&field); });
-            size_t i = 0;
-            T::fields(a, [&](const char *name, const auto &field) {
-                using Field = std::decay_t<decltype(field)>;
-                if (!same(field, *static_cast<const Field *>(default_fields[i++])))
-                    entries.push_back(fmt::format("{}={}", name, field_text(field)));
-            });
-        },
-        attrs);
+    const T defaults{};
+    std::vector<const void *> default_fields;
+    T::fields(defaults, [&](const char *, const auto &field) { default_fields.push_back(&field); });
+    size_t i = 0;
+    T::fields(a, [&](const char *name, const auto &field) {
+        using Field = std::decay_t<decltype(field)>;
+        if (!same(field, *static_cast<const Field *>(default_fields[i++])))
+            entries.push_back(fmt::format("{}={}", name, field_text(field)));
+    });
     return entries;
+}
+
+std::vector<std::string> attr_entries(const Attrs &attrs) {
+    return std::visit([](const auto &a) { return field_entries(a); }, attrs);
 }
 
 class Printer {
@@ -148,6 +146,11 @@ class Printer {
             text += fmt::format(" {{{}}}", fmt::join(attrs, ", "));
         if (any_type)
             text += fmt::format(" : {}", fmt::join(types, ", "));
+        if (!op.plan.empty()) {
+            // The plan block follows the types, which is what tells it apart from attributes.
+            internal_assert(any_type, "%{} has a plan but no type", g_.value(op.outputs[0]).name);
+            text += fmt::format(" {{{}}}", fmt::join(field_entries(op.plan), ", "));
+        }
         return text;
     }
 

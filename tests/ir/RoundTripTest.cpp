@@ -229,6 +229,35 @@ TEST_CASE("round trip: constants inline, by initialiser, and as sidecar files") 
     fs::remove_all(dir);
 }
 
+TEST_CASE("round trip: op plans (schedule group, arena offsets, in-place) print and parse back") {
+    Graph g;
+    const ValueId x = g.add_input("x", {DType::f32, {1, 2, 4, 4}});
+    const ValueId a = g.add(OpKind::relu, {x}, NoAttrs{}, "a");
+    const ValueId b = g.add(OpKind::sigmoid, {x}, NoAttrs{}, "b");
+    const ValueId c = g.add(OpKind::concat, {a, b}, ConcatAttrs{1}, "c");
+    const auto parts = g.add_op(OpKind::split, {c}, SplitAttrs{1, {1, 3}}, {"s0", "s1"});
+    g.set_outputs({parts[0], parts[1]});
+    infer_shapes(g);
+    g.op(g.value(a).producer).plan = OpPlan{0, {0}, false};
+    g.op(g.value(b).producer).plan = OpPlan{0, {128}, false};
+    g.op(g.value(c).producer).plan = OpPlan{-1, {0}, true};
+    g.op(g.value(parts[0]).producer).plan = OpPlan{-1, {0, 32}, true};
+    const std::string text = print(g);
+    CHECK(text.find("%b = sigmoid(%x) : f32[1,2,4,4] {group=0, offset=[128]}") != std::string::npos);
+    CHECK(text.find("%c = concat(%a, %b) : f32[1,4,4,4] {offset=[0], in_place=true}") !=
+          std::string::npos);
+    const Graph back = parse(text, "plan.cnn");
+    std::string why;
+    CHECK(structurally_equal(g, back, &why));
+    INFO(why);
+    CHECK(print(back) == text);
+    // A plan must give one offset per result.
+    CHECK_THROWS_WITH_AS(parse("%x = input() : f32[2]\n%y, %z = split(%x) {axis=0, sizes=[1,1]} "
+                               ": f32[1], f32[1] {offset=[0]}\nreturn %y\n",
+                               "bad.cnn"),
+                         doctest::Contains("the plan gives 1 offsets for 2 results"), CompileError);
+}
+
 TEST_CASE("round trip: a graph whose ops refer forward keeps its creation order") {
     const std::string text = "graph @fwd\n"
                              "%y = relu(%x) : f32[2]\n"
