@@ -90,8 +90,10 @@ std::vector<std::string> default_pipeline() {
         "merge-sibling-convs",
         // Once the convs' final shapes (merged, fused) are known: the rule reads the shapes.
         "select-algorithm",
-        // Last: drop whatever the rewrites above left unused (e.g. weights of removed ops).
+        // Drop whatever the rewrites above left unused (e.g. weights of removed ops).
         "dce",
+        // Last: offsets follow the final op order and the final set of tensors.
+        "plan-memory",
     };
 }
 

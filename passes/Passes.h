@@ -19,5 +19,15 @@ struct SelectAlgorithmOptions {
 ir::Graph select_algorithm(const ir::Graph &g, const SelectAlgorithmOptions &options);
 ir::Graph select_algorithm(const ir::Graph &g);
 ir::Graph select_algorithm_winograd(const ir::Graph &g);
+ir::Graph plan_memory(const ir::Graph &g);
+
+// What plan-memory decided, read back from the OpPlans of a graph: the arena size codegen
+// allocates, the bytes one buffer per planned tensor would take, and the concats that copy
+// nothing.
+struct MemoryPlanSummary {
+    int64_t arena_bytes = 0, unplanned_bytes = 0;
+    int copy_free_concats = 0;
+};
+MemoryPlanSummary summarize_memory_plan(const ir::Graph &g);
 
 } // namespace cnnc::passes

@@ -9,6 +9,7 @@
 #include "ir/Epilogue.h"
 #include "ir/Error.h"
 #include "passes/PassManager.h"
+#include "passes/Passes.h"
 #include "PassGraphs.h"
 #include "PassTestUtil.h"
 
@@ -119,4 +120,22 @@ TEST_CASE("GoogLeNet after -O2: each inception module's 1x1 siblings are one con
     }
     CHECK(three_way == 8);
     CHECK(two_way == 1);
+}
+
+TEST_CASE("DenseNet-121 after -O2: every concat copy-free, planned peak at most half") {
+    const Graph out = optimise(frontend::load_model("zoo:densenet121?input=64"));
+    int concats = 0;
+    for (const Op &op : out.ops()) {
+        if (op.kind != OpKind::concat) continue;
+        ++concats;
+        INFO("%", out.value(op.outputs[0]).name);
+        CHECK(op.plan.in_place);
+    }
+    const auto summary = passes::summarize_memory_plan(out);
+    CHECK(summary.copy_free_concats == concats);
+    CHECK(concats == 58); // (6 + 12 + 24 + 16) layers: one concat per layer after the first,
+                          // plus each block's output
+    MESSAGE(fmt::format("densenet121@64: arena {} bytes vs {} unplanned", summary.arena_bytes,
+                        summary.unplanned_bytes));
+    CHECK(summary.arena_bytes * 2 <= summary.unplanned_bytes);
 }
