@@ -15,6 +15,8 @@ int main(int argc, char **argv) {
     int exit_status = 0;
     cnnc::driver::add_opt_command(app, exit_status);
     cnnc::driver::add_eval_command(app, exit_status);
+    cnnc::driver::add_compile_command(app, exit_status);
+    cnnc::driver::add_run_command(app, exit_status);
     cnnc::driver::add_info_command(app, exit_status);
     cnnc::driver::add_zoo_command(app, exit_status);
     cnnc::driver::add_export_command(app, exit_status);

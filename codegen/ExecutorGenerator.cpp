@@ -1,0 +1,210 @@
+// Model planning, memory planning and executor generation (see ExecutorGenerator.h).
+#include "codegen/ExecutorGenerator.h"
+
+#include "codegen/WeightPacking.h"
+#include "ir/Error.h"
+#include "ir/ShapeInference.h"
+#include "ir/Traversal.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstring>
+#include <set>
+
+namespace cnnc::codegen {
+
+namespace {
+
+constexpr int64_t alignment = 64;
+
+int64_t aligned(int64_t bytes) { return (bytes + alignment - 1) / alignment * alignment; }
+
+// First-fit allocation over one arena.
+class ArenaAllocator {
+  public:
+    int64_t allocate(int64_t bytes) {
+        bytes = aligned(std::max<int64_t>(bytes, 1));
+        int64_t at = 0;
+        for (const auto &[offset, size] : used_) {
+            if (offset - at >= bytes) break;
+            at = std::max(at, offset + size);
+        }
+        used_.insert({at, bytes});
+        high_ = std::max(high_, at + bytes);
+        return at;
+    }
+    void release(int64_t offset) {
+        auto it = std::find_if(used_.begin(), used_.end(), [&](const auto &b) { return b.first == offset; });
+        internal_assert(it != used_.end(), "releasing unallocated arena offset {}", offset);
+        used_.erase(it);
+    }
+    int64_t high_water() const { return high_; }
+
+  private:
+    std::set<std::pair<int64_t, int64_t>> used_;
+    int64_t high_ = 0;
+};
+
+std::string c_string(const std::string &s) {
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"' || c == '\\') out += '\\';
+        if (static_cast<unsigned char>(c) < 32) out += fmt::format("\\{:03o}", static_cast<unsigned char>(c));
+        else out += c;
+    }
+    return out + "\"";
+}
+
+} // namespace
+
+ModelPlan plan_model(const ir::Graph &g, const TargetInfo &target) {
+    ModelPlan plan;
+    const std::vector<ir::OpId> order = ir::topological_order(g);
+    const std::vector<bool> live = ir::live_ops(g);
+    // Step of each live op; the last step at which each value is read.
+    std::vector<int> step_of(g.ops().size(), -1);
+    int steps = 0;
+    for (ir::OpId id : order)
+        if (live[static_cast<size_t>(id)]) step_of[static_cast<size_t>(id)] = steps++;
+    std::vector<int> last_use(g.values().size(), -1);
+    for (ir::OpId id : order) {
+        if (!live[static_cast<size_t>(id)]) continue;
+        for (ir::ValueId v : g.op(id).inputs)
+            last_use[static_cast<size_t>(v)] = std::max(last_use[static_cast<size_t>(v)], step_of[static_cast<size_t>(id)]);
+    }
+    for (ir::ValueId v : g.outputs()) last_use[static_cast<size_t>(v)] = INT_MAX;
+
+    auto add_weights = [&](const KernelOperand &operand) {
+        const auto key = std::make_pair(operand.value, operand.packing);
+        if (plan.weight_offsets.count(key)) return;
+        const std::vector<float> packed = pack_operand(g, operand);
+        const auto offset = static_cast<int64_t>(plan.weights.size());
+        plan.weight_offsets[key] = offset;
+        plan.weights.resize(static_cast<size_t>(aligned(offset + static_cast<int64_t>(packed.size() * sizeof(float)))));
+        std::memcpy(plan.weights.data() + offset, packed.data(), packed.size() * sizeof(float));
+    };
+
+    ArenaAllocator arena;
+    // Graph inputs first: the runtime writes them before the first kernel.
+    for (ir::ValueId v : g.inputs()) plan.arena[v] = arena.allocate(g.type(v).num_bytes());
+    std::vector<std::vector<ir::ValueId>> dies_after(static_cast<size_t>(steps));
+    for (ir::OpId id : order) {
+        if (!live[static_cast<size_t>(id)]) continue;
+        const ir::Op &op = g.op(id);
+        const int step = step_of[static_cast<size_t>(id)];
+        if (op.kind == ir::OpKind::input || op.kind == ir::OpKind::constant) continue;
+        for (size_t r = 0; r < op.outputs.size(); ++r) {
+            KernelPlan kernel = plan_kernel(g, id, static_cast<int>(r), target);
+            for (const KernelOperand &in : kernel.inputs)
+                if (g.constant_data(in.value)) add_weights(in);
+            plan.kernels.push_back(std::move(kernel));
+            const ir::ValueId out = op.outputs[r];
+            plan.arena[out] = arena.allocate(g.type(out).num_bytes());
+            // A result nobody reads dies at once (after this op).
+            if (last_use[static_cast<size_t>(out)] < step) last_use[static_cast<size_t>(out)] = step;
+        }
+        // Values whose last reader is this op are free for later ops (not for this one's results,
+        // allocated above: kernels do not run in place).
+        std::set<ir::ValueId> freed;
+        for (ir::ValueId v : op.inputs)
+            if (last_use[static_cast<size_t>(v)] == step && plan.arena.count(v) && freed.insert(v).second)
+                arena.release(plan.arena[v]);
+        for (ir::ValueId v : op.outputs)
+            if (last_use[static_cast<size_t>(v)] == step && freed.insert(v).second) arena.release(plan.arena[v]);
+    }
+    // Constants that are graph outputs are read from the blob by the runtime.
+    for (ir::ValueId v : g.outputs())
+        if (g.constant_data(v)) add_weights(KernelOperand{v, Packing::none, standard_shape(g.type(v))});
+    plan.arena_bytes = arena.high_water();
+    return plan;
+}
+
+std::string generate_executor(const ir::Graph &g, const ModelPlan &plan) {
+    std::string src = fmt::format(
+        "// The executor of model '{}', generated by cnnc: calls the kernels in order over one\n"
+        "// arena. Do not edit; recompile the model instead.\n"
+        "#include \"runtime/ModelInterface.h\"\n\n#include <HalideRuntime.h>\n\n#include <cstring>\n\n"
+        "extern \"C\" {{\nextern const unsigned char cnnc_weights_data[];\n",
+        g.name);
+    std::set<std::string> declared;
+    for (const KernelPlan &k : plan.kernels)
+        if (declared.insert(k.function_name).second) {
+            std::vector<std::string> params(k.inputs.size() + 1, "halide_buffer_t *");
+            src += fmt::format("int {}({});\n", k.function_name, fmt::join(params, ", "));
+        }
+    src += "}\n\nnamespace {\n\n"
+           "inline void describe(halide_buffer_t &b, halide_dimension_t *dims, int rank, const unsigned char *host) {\n"
+           "    std::memset(&b, 0, sizeof b);\n"
+           "    b.host = const_cast<uint8_t *>(host);\n"
+           "    b.type = halide_type_t(halide_type_float, 32, 1);\n"
+           "    b.dimensions = rank;\n"
+           "    b.dim = dims;\n"
+           "}\n\n";
+    auto where = [&](const KernelOperand &o) {
+        if (g.constant_data(o.value))
+            return fmt::format("weights + {}", plan.weight_offsets.at({o.value, o.packing}));
+        return fmt::format("arena + {}", plan.arena.at(o.value));
+    };
+    auto buffer = [&](const std::string &name, const KernelOperand &o, const std::string &host) {
+        std::vector<std::string> dims;
+        for (int64_t d = 0; d < o.shape.rank(); ++d)
+            dims.push_back(fmt::format("{{0, {}, {}, 0}}", o.shape.extents[static_cast<size_t>(d)],
+                                       o.shape.strides[static_cast<size_t>(d)]));
+        if (dims.empty()) dims.push_back("{0, 1, 1, 0}");
+        return fmt::format("        halide_dimension_t {0}_dims[] = {{{1}}};\n        halide_buffer_t {0};\n"
+                           "        describe({0}, {0}_dims, {2}, {3});\n",
+                           name, fmt::join(dims, ", "), o.shape.rank(), host);
+    };
+    src += "int run(unsigned char *arena, const unsigned char *weights, int32_t *failed) {\n";
+    std::vector<std::string> kernel_names;
+    for (size_t i = 0; i < plan.kernels.size(); ++i) {
+        const KernelPlan &k = plan.kernels[i];
+        const ir::Op &op = g.op(k.op);
+        const std::string what = fmt::format("%{} = {} ({})", g.value(k.output.value).name,
+                                             ir::op_name(op.kind), k.algorithm);
+        kernel_names.push_back(what);
+        src += fmt::format("    {{ // {}\n", what);
+        std::vector<std::string> args;
+        for (size_t a = 0; a < k.inputs.size(); ++a) {
+            src += buffer(fmt::format("in{}", a), k.inputs[a], where(k.inputs[a]));
+            args.push_back(fmt::format("&in{}", a));
+        }
+        src += buffer("out", k.output, where(k.output));
+        args.push_back("&out");
+        src += fmt::format("        if (int status = {}({})) {{\n            *failed = {};\n            return status;\n"
+                           "        }}\n    }}\n",
+                           k.function_name, fmt::join(args, ", "), i);
+    }
+    src += "    return 0;\n}\n\n";
+    auto tensors = [&](const std::string &name, const std::vector<ir::ValueId> &values) {
+        std::vector<std::string> rows;
+        for (ir::ValueId v : values) {
+            const ir::TensorType &t = g.type(v);
+            internal_assert(t.rank() <= 8, "%{} has rank {} (at most 8 cross the C ABI)", g.value(v).name, t.rank());
+            const bool constant = g.constant_data(v) != nullptr;
+            const int64_t offset = constant ? plan.weight_offsets.at({v, Packing::none}) : plan.arena.at(v);
+            std::vector<int64_t> dims = t.dims;
+            dims.resize(8, 0);
+            rows.push_back(fmt::format("    {{{}, {}, {{{}}}, {}, {}}}", c_string(g.value(v).name), t.rank(),
+                                       fmt::join(dims, ", "), constant ? 1 : 0, offset));
+        }
+        if (rows.empty()) rows.push_back("    {\"\", 0, {0}, 0, 0}");
+        return fmt::format("const cnnc_model_tensor {}[] = {{\n{}\n}};\n", name, fmt::join(rows, ",\n"));
+    };
+    src += tensors("inputs", g.inputs());
+    src += tensors("outputs", g.outputs());
+    std::vector<std::string> names;
+    for (const auto &n : kernel_names) names.push_back("    " + c_string(n));
+    if (names.empty()) names.push_back("    \"\"");
+    src += fmt::format("const char *const kernel_names[] = {{\n{}\n}};\n\n}} // namespace\n\n", fmt::join(names, ",\n"));
+    src += fmt::format("extern \"C\" const cnnc_model *cnnc_model_definition(void) {{\n"
+                       "    static const cnnc_model model = {{{}, {}, {}, inputs, outputs, {}, cnnc_weights_data, {}, kernel_names, run}};\n"
+                       "    return &model;\n}}\n",
+                       c_string(g.name), g.inputs().size(), g.outputs().size(), plan.arena_bytes, plan.kernels.size());
+    return src;
+}
+
+} // namespace cnnc::codegen

@@ -1,0 +1,88 @@
+// Kernel pipelines to objects: dispatches each op kind to its builder family, fixes the shapes of
+// every buffer, and calls Halide's AOT compiler for the target without a runtime.
+#include "codegen/KernelBuilder.h"
+
+#include "codegen/HalideHelpers.h"
+#include "ir/Error.h"
+#include "ir/ShapeInference.h"
+
+namespace cnnc::codegen {
+
+using namespace Halide;
+
+namespace {
+
+void build(const ir::Graph &g, const ir::Op &op, const KernelPlan &plan, KernelBuild &b) {
+    using K = ir::OpKind;
+    switch (op.kind) {
+    case K::conv2d: return build_conv(g, op, plan, b);
+    case K::conv_transpose: return build_conv_transpose(g, op, plan, b);
+    case K::max_pool:
+    case K::avg_pool:
+    case K::global_avg_pool:
+    case K::global_max_pool: return build_pool(g, op, plan, b);
+    case K::gemm: return build_gemm(g, op, plan, b);
+    case K::relu:
+    case K::clip:
+    case K::leaky_relu:
+    case K::sigmoid:
+    case K::neg:
+    case K::add:
+    case K::sub:
+    case K::mul:
+    case K::div:
+    case K::batch_norm:
+    case K::identity:
+    case K::dropout: return build_elementwise(g, op, plan, b);
+    case K::concat:
+    case K::split:
+    case K::slice:
+    case K::flatten:
+    case K::reshape:
+    case K::transpose:
+    case K::pad:
+    case K::resize:
+    case K::softmax:
+    case K::lrn: return build_data_movement(g, op, plan, b);
+    case K::input:
+    case K::constant: break;
+    }
+    internal_assert(false, "no kernel builder for {}", ir::describe_op(g, op));
+}
+
+} // namespace
+
+TargetInfo parse_target(const std::string &name) {
+    const Target target = name == "host" ? get_host_target() : Target(name);
+    if (target.os != Target::Linux || target.arch != Target::X86)
+        user_error("--target {}: only x86-64 Linux CPU targets are supported so far", name);
+    return {target.to_string(), target.natural_vector_size<float>()};
+}
+
+TargetInfo host_target() { return parse_target("host"); }
+
+void compile_kernel(const ir::Graph &g, const KernelPlan &plan, const TargetInfo &target,
+                    const std::string &object_path) {
+    const ir::Op &op = g.op(plan.op);
+    KernelBuild b;
+    std::vector<Argument> args;
+    for (size_t i = 0; i < plan.inputs.size(); ++i) {
+        b.params.push_back(make_param("in" + std::to_string(i), plan.inputs[i].shape));
+        args.push_back(b.params.back());
+    }
+    build(g, op, plan, b);
+    constrain_output(b.output, plan.output.shape);
+    const Target t = Target(target.halide_target).with_feature(Target::NoRuntime);
+    try {
+        b.output.compile_to({{OutputFileType::object, object_path}}, args, plan.function_name, t);
+    } catch (const Halide::Error &e) {
+        internal_assert(false, "Halide failed on {} ({}): {}", ir::describe_op(g, op), plan.algorithm,
+                        e.what());
+    }
+}
+
+void compile_runtime(const TargetInfo &target, const std::string &object_path) {
+    compile_standalone_runtime(object_path, Target(target.halide_target));
+}
+
+} // namespace cnnc::codegen

@@ -1,0 +1,232 @@
+// Planning a kernel: which algorithm implements an op, which buffers it reads under which shapes
+// and packings, the schedule template's knobs, and the signature naming all of it.
+#include "codegen/KernelSignature.h"
+
+#include "ir/Epilogue.h"
+#include "ir/Error.h"
+#include "ir/ShapeInference.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <type_traits>
+
+namespace cnnc::codegen {
+
+const char *const codegen_version = "cnnc-codegen-3";
+
+namespace {
+
+// "kernel=[3, 3], stride=[1, 1], ..." from an attribute struct's fields() walker.
+std::string attrs_text(const ir::Attrs &attrs) {
+    return std::visit(
+        [](const auto &a) {
+            std::string text;
+            using A = std::decay_t<decltype(a)>;
+            A::fields(a, [&text](const char *name, const auto &value) {
+                text += fmt::format("{}={};", name, value);
+                return 0;
+            });
+            return text;
+        },
+        attrs);
+}
+
+void require_f32(const ir::Graph &g, const ir::Op &op) {
+    auto check = [&](ir::ValueId v) {
+        if (g.type(v).dtype != ir::DType::f32)
+            user_error("{}: code generation computes in f32 only, %{} is {}", ir::describe_op(g, op),
+                       g.value(v).name, ir::to_string(g.type(v)));
+    };
+    for (ir::ValueId v : op.inputs) check(v);
+    for (ir::ValueId v : op.outputs) check(v);
+}
+
+KernelOperand standard(const ir::Graph &g, ir::ValueId v) {
+    return {v, Packing::none, standard_shape(g.type(v))};
+}
+
+// The largest power of two not above `limit`, capped at `width`.
+int fit_width(int width, int64_t limit) {
+    while (width > 1 && width > limit) width /= 2;
+    return width;
+}
+
+// Register-tile knobs for convolutions and gemm: output-channel vectors x pixels, sized so the
+// accumulators fit the register file (32 vector registers with AVX-512, 16 before it) with room
+// for the weight vectors and input broadcasts.
+Schedule tile_schedule(int64_t channels, int64_t pixels, int64_t elements, const TargetInfo &t,
+                       int max_channel_vectors) {
+    Schedule s;
+    s.vector_width = fit_width(t.vector_width, channels);
+    s.channel_vectors = 1;
+    for (int cv = max_channel_vectors; cv > 1; --cv)
+        if (channels % (s.vector_width * cv) == 0) {
+            s.channel_vectors = cv;
+            break;
+        }
+    const int budget = t.vector_width >= 16 ? 24 : 12;
+    s.pixel_tile = static_cast<int>(std::clamp<int64_t>(budget / s.channel_vectors, 1, 8));
+    s.pixel_tile = static_cast<int>(std::min<int64_t>(s.pixel_tile, pixels));
+    s.parallel = elements >= 4096;
+    return s;
+}
+
+Schedule pointwise_schedule(const BufferShape &out, const TargetInfo &t) {
+    Schedule s;
+    s.vector_width = out.rank() > 0 ? fit_width(t.vector_width, out.extents[0]) : 1;
+    s.parallel = out.span() >= 16384;
+    return s;
+}
+
+std::string conv_algorithm(const ir::Graph &g, const ir::Op &op) {
+    const auto &a = op.attr<ir::Conv2DAttrs>();
+    const int64_t in_channels = g.type(op.inputs[0]).dims[1];
+    const int64_t out_channels = g.type(op.outputs[0]).dims[1];
+    const bool pointwise = a.kernel == ir::Hw{1, 1} && a.stride == ir::Hw{1, 1} &&
+                           a.pad == ir::Pads{0, 0, 0, 0};
+    const bool depthwise = a.groups > 1 && a.groups == in_channels && out_channels % in_channels == 0;
+    const std::string &chosen = a.algorithm;
+    if (chosen == "gemm-1x1") {
+        if (!pointwise || a.groups != 1)
+            user_error("{}: algorithm gemm-1x1 needs a 1x1 kernel, stride 1, no padding and one "
+                       "group",
+                       ir::describe_op(g, op));
+        return "conv-gemm-1x1";
+    }
+    if (chosen == "depthwise") {
+        if (!depthwise)
+            user_error("{}: algorithm depthwise needs groups == input channels ({}), found {}",
+                       ir::describe_op(g, op), in_channels, a.groups);
+        return "conv-depthwise";
+    }
+    if (!chosen.empty() && chosen != "direct" && chosen != "strided-1x1" &&
+        chosen != "im2col-gemm" && chosen != "winograd")
+        user_error("{}: unknown conv2d algorithm '{}'", ir::describe_op(g, op), chosen);
+    // direct, strided-1x1, im2col-gemm and winograd all run as the register-blocked direct
+    // convolution for now (each keeps its name in the signature, so a dedicated generator can
+    // take over without touching the cache).
+    if (a.groups == 1) return chosen.empty() && pointwise ? "conv-gemm-1x1" : "conv-direct";
+    return depthwise ? "conv-depthwise" : "conv-grouped";
+}
+
+void plan_conv(const ir::Graph &g, const ir::Op &op, KernelPlan &plan, const TargetInfo &target) {
+    const auto &a = op.attr<ir::Conv2DAttrs>();
+    const ir::Epilogue epilogue = ir::epilogue_of(op);
+    const ir::ValueId x = op.inputs[0], w = op.inputs[1], y = op.outputs[0];
+    if (!g.constant_data(w))
+        user_error("{}: code generation needs constant conv2d weights; %{} is computed at run time",
+                   ir::describe_op(g, op), g.value(w).name);
+    plan.algorithm = conv_algorithm(g, op);
+    const ir::Dims &xd = g.type(x).dims, &wd = g.type(w).dims, &yd = g.type(y).dims;
+    const int64_t out_channels = yd[1];
+    KernelOperand input = standard(g, x), weights{w, Packing::conv_weights, {}};
+    KernelOperand output = standard(g, y);
+    if (plan.algorithm == "conv-gemm-1x1") {
+        // Stride 1 and no padding: the pixels of an NHWC image are one dense axis, so the conv is
+        // a matrix product [pixels, Ci] x [Ci, Co] over the same memory, with no im2col.
+        input.shape = dense_shape({xd[1], xd[2] * xd[3], 1, xd[0]});
+        output.shape = dense_shape({yd[1], yd[2] * yd[3], 1, yd[0]});
+    }
+    if (plan.algorithm == "conv-depthwise") {
+        weights.packing = Packing::depthwise_weights;
+        weights.shape = dense_shape({wd[0], wd[3], wd[2]});
+    } else if (plan.algorithm == "conv-grouped") {
+        weights.packing = Packing::grouped_weights;
+        weights.shape = dense_shape({wd[0] / a.groups, wd[1], wd[3], wd[2], a.groups});
+    } else {
+        weights.shape = dense_shape({wd[0], wd[1], wd[3], wd[2]});
+    }
+    plan.inputs = {input, weights};
+    if (epilogue.bias) plan.inputs.push_back(KernelOperand{*epilogue.bias, Packing::none, dense_shape({out_channels})});
+    if (epilogue.residual) plan.inputs.push_back(KernelOperand{*epilogue.residual, Packing::none, output.shape});
+    plan.output = output;
+    const BufferShape &o = output.shape;
+    const int max_cv = plan.algorithm == "conv-depthwise" ? 2 : plan.algorithm == "conv-grouped" ? 1 : 4;
+    plan.schedule = tile_schedule(o.extents[0], o.extents[1], o.span(), target, max_cv);
+}
+
+void plan_gemm(const ir::Graph &g, const ir::Op &op, KernelPlan &plan, const TargetInfo &target) {
+    const auto &a = op.attr<ir::GemmAttrs>();
+    plan.algorithm = "gemm";
+    plan.inputs.push_back(standard(g, op.inputs[0]));
+    KernelOperand b = standard(g, op.inputs[1]);
+    if (a.trans_b && g.constant_data(op.inputs[1])) {
+        const ir::Dims &bd = g.type(op.inputs[1]).dims;
+        b.packing = Packing::transposed_matrix;
+        b.shape = dense_shape({bd[0], bd[1]}); // [K, N] standard: N innermost
+    }
+    plan.inputs.push_back(b);
+    for (size_t i = 2; i < op.inputs.size(); ++i) plan.inputs.push_back(standard(g, op.inputs[i]));
+    plan.output = standard(g, op.outputs[0]);
+    const BufferShape &o = plan.output.shape;
+    plan.schedule = tile_schedule(o.extents[0], o.extents[1], o.span(), target, 4);
+    plan.schedule.pixel_tile = 1;
+    plan.schedule.parallel = o.extents[0] >= 4 * plan.schedule.vector_width;
+}
+
+} // namespace
+
+const char *packing_name(Packing packing) {
+    switch (packing) {
+    case Packing::none: return "none";
+    case Packing::conv_weights: return "conv";
+    case Packing::depthwise_weights: return "depthwise";
+    case Packing::grouped_weights: return "grouped";
+    case Packing::transposed_matrix: return "transposed";
+    }
+    return "?";
+}
+
+std::string Schedule::to_string() const {
+    return fmt::format("vec={},cv={},px={},ru={},par={}", vector_width, channel_vectors, pixel_tile,
+                       reduction_unroll, parallel);
+}
+
+uint64_t stable_hash(const std::string &text) {
+    uint64_t h = 1469598103934665603ull;
+    for (unsigned char c : text) {
+        h ^= c;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+KernelPlan plan_kernel(const ir::Graph &g, ir::OpId op_id, int result_index, const TargetInfo &target) {
+    const ir::Op &op = g.op(op_id);
+    internal_assert(op.kind != ir::OpKind::input && op.kind != ir::OpKind::constant,
+                    "{} needs no kernel", ir::describe_op(g, op));
+    require_f32(g, op);
+    KernelPlan plan;
+    plan.op = op_id;
+    plan.result_index = result_index;
+    switch (op.kind) {
+    case ir::OpKind::conv2d: plan_conv(g, op, plan, target); break;
+    case ir::OpKind::gemm: plan_gemm(g, op, plan, target); break;
+    default:
+        plan.algorithm = std::string(ir::op_name(op.kind));
+        for (ir::ValueId v : op.inputs) plan.inputs.push_back(standard(g, v));
+        plan.output = standard(g, op.outputs.at(static_cast<size_t>(result_index)));
+        plan.schedule = pointwise_schedule(plan.output.shape, target);
+        break;
+    }
+    // The signature: everything the generated code depends on, and nothing else (no names, no
+    // weight values), so equal workloads share one object.
+    std::string sig = fmt::format("{}|{}|{}|result={}|{}|", codegen_version, target.halide_target,
+                                  plan.algorithm, result_index, attrs_text(op.attrs));
+    const ir::Epilogue epilogue = (op.kind == ir::OpKind::conv2d || op.kind == ir::OpKind::gemm)
+                                      ? ir::epilogue_of(op)
+                                      : ir::Epilogue{};
+    sig += fmt::format("bias={},residual={}|", epilogue.bias.has_value(), epilogue.residual.has_value());
+    for (const KernelOperand &in : plan.inputs)
+        sig += fmt::format("in{}{}{}|", ir::dims_to_string(g.type(in.value).dims), packing_name(in.packing),
+                           in.shape.to_string());
+    sig += fmt::format("out{}{}|{}", ir::dims_to_string(g.type(plan.output.value).dims),
+                       plan.output.shape.to_string(), plan.schedule.to_string());
+    plan.signature = sig;
+    plan.function_name = fmt::format("cnnc_k_{:016x}", stable_hash(sig));
+    return plan;
+}
+
+} // namespace cnnc::codegen

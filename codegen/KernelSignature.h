@@ -1,0 +1,76 @@
+// What one generated kernel is: the op (or one result of a split) it computes, the algorithm
+// codegen implements for it, the buffers it reads as it reads them (shape, layout, weight
+// packing), its schedule knobs and the target. All of that is printed into one signature string
+// whose hash names the kernel: two ops with the same signature share one compiled object, within
+// a model and, through the on-disk cache, across models. Weight values are not part of it: a
+// kernel takes its weights as a buffer.
+#pragma once
+
+#include "codegen/TensorLayout.h"
+#include "ir/Graph.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cnnc::codegen {
+
+// The target a library is compiled for, as codegen's planning needs it (the Halide Target lives
+// in the .cpp files that build pipelines).
+struct TargetInfo {
+    std::string halide_target; // Halide's target string, e.g. x86-64-linux-avx512_skylake-...
+    int vector_width = 8;      // natural f32 lanes per vector on this target
+};
+
+// A kernel's schedule knobs. Templates choose them from the shapes and the target; a tuning
+// record may later replace them (they are part of the signature, so a change recompiles).
+struct Schedule {
+    int vector_width = 8;     // f32 lanes per vector
+    int channel_vectors = 1;  // output-channel vectors held in registers per tile
+    int pixel_tile = 1;       // output pixels (along x) held in registers per tile
+    int reduction_unroll = 1; // unroll factor of the innermost reduction loop
+    bool parallel = true;     // run the outer loop across threads
+
+    std::string to_string() const;
+};
+
+// How a constant operand is re-packed at compile time into what its kernel reads.
+enum class Packing {
+    none,              // the value in its standard layout (arena, or the weights blob)
+    conv_weights,      // [O,I,kh,kw] -> Halide (co, ci, kx, ky): output channels innermost
+    depthwise_weights, // [O,1,kh,kw] -> (c, kx, ky)
+    grouped_weights,   // [O,I/g,kh,kw] -> (co in group, ci in group, kx, ky, group)
+    transposed_matrix, // [N,K] -> [K,N] standard (a gemm's trans_b folded into the weights)
+};
+const char *packing_name(Packing packing);
+
+struct KernelOperand {
+    ir::ValueId value = -1;
+    Packing packing = Packing::none;
+    BufferShape shape; // as the kernel reads it (may view the value under another shape)
+};
+
+struct KernelPlan {
+    ir::OpId op = -1;
+    int result_index = 0;   // which result of the op (split has several)
+    std::string algorithm;  // conv-direct, conv-gemm-1x1, conv-depthwise, pointwise, ...
+    Schedule schedule;
+    std::vector<KernelOperand> inputs;
+    KernelOperand output;
+    std::string signature;     // everything the generated code depends on, as text
+    std::string function_name; // cnnc_k_<16 hex digits of the signature's hash>
+};
+
+// Plans the kernel computing result `result_index` of op `op`. Ops that need no kernel (input,
+// constant) are not planned. Throws CompileError naming the op for what codegen cannot compile
+// (a non-f32 tensor, a conv whose weights are not constant).
+KernelPlan plan_kernel(const ir::Graph &g, ir::OpId op, int result_index, const TargetInfo &target);
+
+// Stable 64-bit FNV-1a of a string (the same on every platform and run).
+uint64_t stable_hash(const std::string &text);
+
+// The version of the code generators: part of every signature, bumped whenever the code any
+// kernel builder emits changes, so stale objects in a cache are never reused.
+extern const char *const codegen_version;
+
+} // namespace cnnc::codegen

@@ -1,0 +1,33 @@
+// Graph in, shared library out: plans every kernel of an (optimised) graph, compiles the ones the
+// cache lacks, packs the weights, generates the executor and links libNAME.so + NAME.h. The only
+// entry point the driver needs from codegen.
+#pragma once
+
+#include "codegen/KernelSignature.h"
+#include "ir/Graph.h"
+
+#include <string>
+
+namespace cnnc::codegen {
+
+struct CompileOptions {
+    std::string library_path;   // libNAME.so
+    std::string target = "host"; // a Halide target string, or host
+    std::string cache_dir;      // empty: $CNNC_CACHE_DIR or ~/.cache/cnnc
+    int jobs = 0;               // parallel kernel compilations; 0: one per core
+    // Progress (kernels compiled / cached / total, elapsed) on one updating line; the driver
+    // turns it on when stderr is a terminal. Off, nothing is printed.
+    bool progress = false;
+};
+
+struct CompileStats {
+    int kernels = 0;  // kernel calls in the executor
+    int distinct = 0; // distinct signatures among them
+    int compiled = 0; // compiled now
+    int cached = 0;   // found in the cache
+    double seconds = 0;
+};
+
+CompileStats compile_model(const ir::Graph &g, const CompileOptions &options);
+
+} // namespace cnnc::codegen

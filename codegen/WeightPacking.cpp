@@ -1,0 +1,47 @@
+// Weight packing (see WeightPacking.h). Conv weights go from ONNX's [O, I/g, kh, kw] to output
+// channels innermost, the order the register-blocked conv loads them in.
+#include "codegen/WeightPacking.h"
+
+#include "ir/Error.h"
+
+namespace cnnc::codegen {
+
+std::vector<float> pack_operand(const ir::Graph &g, const KernelOperand &operand) {
+    const ir::ConstantData *data = g.constant_data(operand.value);
+    internal_assert(data != nullptr, "packing %{}, which is not a constant", g.value(operand.value).name);
+    const ir::TensorType &type = data->type();
+    const std::vector<float> &v = data->values();
+    if (operand.packing == Packing::none) return to_standard_layout(type, v);
+    std::vector<float> out(v.size());
+    auto at = [&](size_t i) -> float & { return out.at(i); };
+    if (operand.packing == Packing::transposed_matrix) {
+        const size_t rows = static_cast<size_t>(type.dims[0]), cols = static_cast<size_t>(type.dims[1]);
+        for (size_t r = 0; r < rows; ++r)
+            for (size_t c = 0; c < cols; ++c) at(c * rows + r) = v[r * cols + c];
+        return out;
+    }
+    const int64_t o_total = type.dims[0], i_per_group = type.dims[1], kh = type.dims[2], kw = type.dims[3];
+    const int64_t groups = operand.packing == Packing::grouped_weights ? operand.shape.extents[4] : 1;
+    const int64_t o_per_group = o_total / groups;
+    for (int64_t o = 0; o < o_total; ++o)
+        for (int64_t i = 0; i < i_per_group; ++i)
+            for (int64_t y = 0; y < kh; ++y)
+                for (int64_t x = 0; x < kw; ++x) {
+                    const float value = v[static_cast<size_t>(((o * i_per_group + i) * kh + y) * kw + x)];
+                    int64_t index = 0;
+                    switch (operand.packing) {
+                    case Packing::conv_weights: index = ((y * kw + x) * i_per_group + i) * o_total + o; break;
+                    case Packing::depthwise_weights: index = (y * kw + x) * o_total + o; break;
+                    case Packing::grouped_weights: {
+                        const int64_t group = o / o_per_group, og = o % o_per_group;
+                        index = (((group * kh + y) * kw + x) * i_per_group + i) * o_per_group + og;
+                        break;
+                    }
+                    default: internal_assert(false, "packing {}", packing_name(operand.packing));
+                    }
+                    at(static_cast<size_t>(index)) = value;
+                }
+    return out;
+}
+
+} // namespace cnnc::codegen

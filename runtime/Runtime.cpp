@@ -1,0 +1,217 @@
+// The C ABI of a compiled library (cnnc_runtime.h), implemented over the model the generated
+// executor defines (ModelInterface.h). Linked into every libNAME.so as a position-independent
+// static library. Nothing here throws across the boundary: every entry point catches, records a
+// per-thread message and returns a status. Inputs are converted from NCHW into the standard
+// (channels-innermost) layout in the instance's arena, outputs back, so users only see NCHW.
+#include "runtime/ModelInterface.h"
+
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+
+struct cnnc_instance {
+    unsigned char *arena = nullptr;
+};
+
+namespace {
+
+thread_local std::string last_error;
+// What Halide's runtime reported on this thread during the current run (see halide_error).
+thread_local std::string kernel_message;
+
+int fail(int status, const char *format, ...) {
+    char buffer[1024];
+    va_list args;
+    va_start(args, format);
+    std::vsnprintf(buffer, sizeof buffer, format, args);
+    va_end(args);
+    try {
+        last_error = buffer;
+    } catch (...) {
+    }
+    return status;
+}
+
+const cnnc_model &model() { return *cnnc_model_definition(); }
+
+int64_t num_elements(const cnnc_model_tensor &t) {
+    int64_t n = 1;
+    for (int32_t d = 0; d < t.rank; ++d) n *= t.dims[d];
+    return n;
+}
+
+std::string shape_text(const cnnc_model_tensor &t) {
+    std::string s = "f32[";
+    for (int32_t d = 0; d < t.rank; ++d) s += (d ? "," : "") + std::to_string(t.dims[d]);
+    return s + "]";
+}
+
+void fill_info(const cnnc_model_tensor &t, cnnc_tensor_info *info) {
+    std::memset(info, 0, sizeof *info);
+    info->name = t.name;
+    info->dtype = CNNC_F32;
+    info->rank = t.rank;
+    for (int32_t d = 0; d < t.rank; ++d) info->dims[d] = t.dims[d];
+    info->num_elements = num_elements(t);
+}
+
+// NCHW <-> NHWC for 4-D tensors; other ranks are stored in C order already.
+void nchw_to_standard(const cnnc_model_tensor &t, const float *from, float *to) {
+    if (t.rank != 4) {
+        std::memcpy(to, from, static_cast<size_t>(num_elements(t)) * sizeof(float));
+        return;
+    }
+    const int64_t n = t.dims[0], c = t.dims[1], hw = t.dims[2] * t.dims[3];
+    for (int64_t b = 0; b < n; ++b)
+        for (int64_t ch = 0; ch < c; ++ch) {
+            const float *plane = from + (b * c + ch) * hw;
+            float *base = to + b * hw * c + ch;
+            for (int64_t p = 0; p < hw; ++p) base[p * c] = plane[p];
+        }
+}
+
+void standard_to_nchw(const cnnc_model_tensor &t, const float *from, float *to) {
+    if (t.rank != 4) {
+        std::memcpy(to, from, static_cast<size_t>(num_elements(t)) * sizeof(float));
+        return;
+    }
+    const int64_t n = t.dims[0], c = t.dims[1], hw = t.dims[2] * t.dims[3];
+    for (int64_t b = 0; b < n; ++b)
+        for (int64_t ch = 0; ch < c; ++ch) {
+            float *plane = to + (b * c + ch) * hw;
+            const float *base = from + b * hw * c + ch;
+            for (int64_t p = 0; p < hw; ++p) plane[p] = base[p * c];
+        }
+}
+
+int tensor_info(int32_t index, cnnc_tensor_info *info, bool input) {
+    const cnnc_model &m = model();
+    const int32_t count = input ? m.num_inputs : m.num_outputs;
+    if (!info) return fail(CNNC_ERROR_INVALID_ARGUMENT, "cnnc_%s_info: info is null", input ? "input" : "output");
+    if (index < 0 || index >= count)
+        return fail(CNNC_ERROR_INVALID_ARGUMENT, "cnnc_%s_info: index %d is out of range (the model has %d)",
+                    input ? "input" : "output", index, count);
+    fill_info((input ? m.inputs : m.outputs)[index], info);
+    return CNNC_OK;
+}
+
+int tensor_index(const char *name, int32_t *index, bool input) {
+    const cnnc_model &m = model();
+    const char *what = input ? "input" : "output";
+    if (!name || !index) return fail(CNNC_ERROR_INVALID_ARGUMENT, "cnnc_%s_index: a null argument", what);
+    const int32_t count = input ? m.num_inputs : m.num_outputs;
+    for (int32_t i = 0; i < count; ++i)
+        if (std::strcmp((input ? m.inputs : m.outputs)[i].name, name) == 0) {
+            *index = i;
+            return CNNC_OK;
+        }
+    return fail(CNNC_ERROR_INVALID_ARGUMENT, "the model has no %s named '%s'", what, name);
+}
+
+} // namespace
+
+extern "C" {
+
+// Overrides the Halide runtime's weak default (which prints to stderr): a kernel's error becomes
+// the message of the failing cnnc_run.
+void halide_error(void *, const char *message) {
+    try {
+        kernel_message = message ? message : "";
+    } catch (...) {
+    }
+}
+
+int32_t cnnc_abi_version(void) { return CNNC_ABI_VERSION; }
+
+const char *cnnc_model_name(void) { return model().name; }
+
+int cnnc_num_inputs(int32_t *count) {
+    if (!count) return fail(CNNC_ERROR_INVALID_ARGUMENT, "cnnc_num_inputs: count is null");
+    *count = model().num_inputs;
+    return CNNC_OK;
+}
+
+int cnnc_num_outputs(int32_t *count) {
+    if (!count) return fail(CNNC_ERROR_INVALID_ARGUMENT, "cnnc_num_outputs: count is null");
+    *count = model().num_outputs;
+    return CNNC_OK;
+}
+
+int cnnc_input_info(int32_t index, cnnc_tensor_info *info) { return tensor_info(index, info, true); }
+int cnnc_output_info(int32_t index, cnnc_tensor_info *info) { return tensor_info(index, info, false); }
+int cnnc_input_index(const char *name, int32_t *index) { return tensor_index(name, index, true); }
+int cnnc_output_index(const char *name, int32_t *index) { return tensor_index(name, index, false); }
+
+int cnnc_create(cnnc_instance **instance) {
+    if (!instance) return fail(CNNC_ERROR_INVALID_ARGUMENT, "cnnc_create: instance is null");
+    *instance = nullptr;
+    auto *created = new (std::nothrow) cnnc_instance;
+    if (!created) return fail(CNNC_ERROR_OUT_OF_MEMORY, "cnnc_create: out of memory");
+    // 64-byte alignment: kernels' vector loads and the planner's offsets assume it.
+    const size_t bytes = (static_cast<size_t>(model().arena_bytes) + 63) / 64 * 64;
+    created->arena = static_cast<unsigned char *>(std::aligned_alloc(64, bytes ? bytes : 64));
+    if (!created->arena) {
+        delete created;
+        return fail(CNNC_ERROR_OUT_OF_MEMORY, "cnnc_create: cannot allocate the %zu-byte arena", bytes);
+    }
+    *instance = created;
+    return CNNC_OK;
+}
+
+int cnnc_destroy(cnnc_instance *instance) {
+    if (!instance) return CNNC_OK;
+    std::free(instance->arena);
+    delete instance;
+    return CNNC_OK;
+}
+
+int cnnc_run(cnnc_instance *instance, const float *const *inputs, const int64_t *input_sizes,
+             float *const *outputs, const int64_t *output_sizes) {
+    const cnnc_model &m = model();
+    if (!instance) return fail(CNNC_ERROR_INVALID_ARGUMENT, "cnnc_run: instance is null");
+    if (m.num_inputs > 0 && (!inputs || !input_sizes))
+        return fail(CNNC_ERROR_INVALID_ARGUMENT, "cnnc_run: inputs or input_sizes is null");
+    if (!outputs || !output_sizes)
+        return fail(CNNC_ERROR_INVALID_ARGUMENT, "cnnc_run: outputs or output_sizes is null");
+    for (int32_t i = 0; i < m.num_inputs; ++i) {
+        const cnnc_model_tensor &t = m.inputs[i];
+        if (!inputs[i]) return fail(CNNC_ERROR_INVALID_ARGUMENT, "cnnc_run: input %d (%s) is null", i, t.name);
+        if (input_sizes[i] != num_elements(t))
+            return fail(CNNC_ERROR_INVALID_ARGUMENT,
+                        "cnnc_run: input %d (%s) expects %s = %lld floats, the buffer has %lld", i,
+                        t.name, shape_text(t).c_str(), static_cast<long long>(num_elements(t)),
+                        static_cast<long long>(input_sizes[i]));
+    }
+    for (int32_t i = 0; i < m.num_outputs; ++i) {
+        const cnnc_model_tensor &t = m.outputs[i];
+        if (!outputs[i]) return fail(CNNC_ERROR_INVALID_ARGUMENT, "cnnc_run: output %d (%s) is null", i, t.name);
+        if (output_sizes[i] != num_elements(t))
+            return fail(CNNC_ERROR_INVALID_ARGUMENT,
+                        "cnnc_run: output %d (%s) expects %s = %lld floats, the buffer has %lld", i,
+                        t.name, shape_text(t).c_str(), static_cast<long long>(num_elements(t)),
+                        static_cast<long long>(output_sizes[i]));
+    }
+    for (int32_t i = 0; i < m.num_inputs; ++i)
+        nchw_to_standard(m.inputs[i], inputs[i],
+                         reinterpret_cast<float *>(instance->arena + m.inputs[i].offset));
+    kernel_message.clear();
+    int32_t failed = -1;
+    if (const int status = m.run(instance->arena, m.weights, &failed); status != 0) {
+        const char *which = failed >= 0 && failed < m.num_kernels ? m.kernel_names[failed] : "?";
+        return fail(CNNC_ERROR_KERNEL_FAILED, "cnnc_run: kernel %d (%s) failed with Halide error %d: %s",
+                    failed, which, status, kernel_message.c_str());
+    }
+    for (int32_t i = 0; i < m.num_outputs; ++i) {
+        const cnnc_model_tensor &t = m.outputs[i];
+        const unsigned char *base = t.in_weights ? m.weights : instance->arena;
+        standard_to_nchw(t, reinterpret_cast<const float *>(base + t.offset), outputs[i]);
+    }
+    return CNNC_OK;
+}
+
+const char *cnnc_last_error(void) { return last_error.c_str(); }
+
+} // extern "C"

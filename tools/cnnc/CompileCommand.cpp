@@ -1,0 +1,44 @@
+// `cnnc compile MODEL -o libNAME.so`: optimises the model (-O2 by default) and compiles it to a
+// shared library with the C ABI of runtime/cnnc_runtime.h, plus NAME.h beside it. Progress
+// (kernels compiled / cached / total, elapsed) shows on a terminal; elsewhere it is quiet.
+#include "codegen/ModelCompiler.h"
+#include "ir/Error.h"
+#include "tools/cnnc/Command.h"
+#include "tools/cnnc/CommonOptions.h"
+
+#include <memory>
+
+#include <unistd.h>
+
+namespace cnnc::driver {
+
+void add_compile_command(CLI::App &app, int &exit_status) {
+    struct Options {
+        ModelOptions model;
+        PipelineOptions pipeline;
+        codegen::CompileOptions compile;
+        bool quiet = false;
+    };
+    auto options = std::make_shared<Options>();
+    CLI::App *command = app.add_subcommand(
+        "compile", "Compile a model to a shared library (libNAME.so + NAME.h) with a C ABI");
+    options->model.add_to(*command);
+    options->pipeline.add_to(*command, true);
+    command->add_option("-o,--output", options->compile.library_path, "The library to write: libNAME.so")
+        ->required();
+    command->add_option("--target", options->compile.target,
+                        "Halide target string, or host (the ISA of this machine)")
+        ->default_val("host");
+    command->add_option("--cache-dir", options->compile.cache_dir,
+                        "Kernel cache folder (default: $CNNC_CACHE_DIR or ~/.cache/cnnc)");
+    command->add_option("-j,--jobs", options->compile.jobs, "Kernels compiled in parallel (default: one per core)");
+    command->add_flag("-q,--quiet", options->quiet, "No progress display, even on a terminal");
+    command->callback([options, &exit_status] {
+        const ir::Graph g = options->pipeline.run(options->model.load());
+        options->compile.progress = !options->quiet && isatty(STDERR_FILENO);
+        codegen::compile_model(g, options->compile);
+        exit_status = 0;
+    });
+}
+
+} // namespace cnnc::driver
