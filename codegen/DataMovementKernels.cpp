@@ -190,7 +190,10 @@ void build_data_movement(const ir::Graph &g, const ir::Op &op, const KernelPlan 
         const AxisTable rows = resize_table(a, 0, in.dims[2], result.dims[2]);
         const AxisTable cols = resize_table(a, 1, in.dims[3], result.dims[3]);
         Expr n = at[0], c = at[1], y = at[2], x = at[3];
-        Expr top = rows.first(y), bottom = rows.second(y), left = cols.first(x), right = cols.second(x);
+        // The tables hold in-range indices; the clamps tell Halide's bounds inference so.
+        const int last_row = static_cast<int>(in.dims[2]) - 1, last_col = static_cast<int>(in.dims[3]) - 1;
+        Expr top = clamp(rows.first(y), 0, last_row), bottom = clamp(rows.second(y), 0, last_row);
+        Expr left = clamp(cols.first(x), 0, last_col), right = clamp(cols.second(x), 0, last_col);
         if (a.mode == "nearest") {
             out(vars) = in.at({n, c, top, left});
         } else {

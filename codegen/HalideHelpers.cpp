@@ -45,7 +45,8 @@ Expr LogicalInput::broadcast_at(const std::vector<Expr> &logical) const {
 
 std::vector<Var> make_vars(int64_t rank) {
     std::vector<Var> vars;
-    for (int64_t d = 0; d < rank; ++d) vars.emplace_back("v" + std::to_string(d));
+    for (int64_t d = 0; d < rank; ++d) // Not "v<N>": Halide names its own anonymous Vars that way, and a clash silently merges them.
+        vars.emplace_back("dim" + std::to_string(d));
     return vars;
 }
 

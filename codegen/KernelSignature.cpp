@@ -14,7 +14,7 @@
 
 namespace cnnc::codegen {
 
-const char *const codegen_version = "cnnc-codegen-3";
+const char *const codegen_version = "cnnc-codegen-4";
 
 namespace {
 

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -33,6 +34,11 @@ struct ScratchDir {
         path = pattern;
     }
     ~ScratchDir() {
+        // CNNC_KEEP_TEMPS=1 keeps the executor, weights and link log for inspection.
+        if (const char *keep = std::getenv("CNNC_KEEP_TEMPS"); keep && *keep) {
+            std::fprintf(stderr, "cnnc: kept %s\n", path.c_str());
+            return;
+        }
         std::error_code ec;
         fs::remove_all(path, ec);
     }
