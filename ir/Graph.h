@@ -30,10 +30,14 @@ struct Value {
 // Decisions the late passes record for code generation, on any op; the defaults mean "not
 // decided". Printed after the result types as a second brace block (docs/ir.md), so a planned
 // dump parses back to the same plan:
-//   %y = conv2d(%x, %w) {kernel=[1,1]} : f32[1,64,8,8] {group=3, offset=[16384]}
+//   %y = conv2d(%x, %w) {kernel=[1,1]} : f32[1,64,8,8] {group=3, branch=1, layout=nhwc, offset=[16384]}
 struct OpPlan {
-    // schedule-branches: ops with the same group id >= 0 belong to branches of one fork that do
-    // not depend on each other, so they may run concurrently; -1: in no group.
+    // schedule-branches: `group` >= 0 is the id of a fork/join region, `branch` the index of the
+    // op's branch in it (0, 1, ... in the order they run). Ops of one group with different
+    // branches do not depend on each other, so they may run concurrently; ops of one branch run
+    // in order. An op in a region nested inside a branch carries the innermost region's marks;
+    // the nested region's fork, which lies in the outer branch, carries the outer ones.
+    // -1: in no region.
     int64_t group = -1;
     // plan-memory: per result, its byte offset in the model's activation arena; empty: the op is
     // not planned (graph inputs, constants, graph outputs own their buffers).
@@ -41,11 +45,18 @@ struct OpPlan {
     // plan-memory: the results already lie where offset says because the operands were written
     // there (copy-free concat; split into channel slices): no kernel runs for this op.
     bool in_place = false;
+    int64_t branch = -1;
+    // choose-layout: how every result lies in memory inside the library: "nhwc" (4-D, channels
+    // innermost) or "c" (C order of the logical shape, any rank); empty: not chosen. Graph inputs
+    // and outputs are converted from/to NCHW by the runtime at the boundary (docs/ir.md).
+    std::string layout;
     template <class Self, class F> static void fields(Self &s, F &&f) {
-        f("group", s.group), f("offset", s.offset), f("in_place", s.in_place);
+        f("group", s.group), f("branch", s.branch), f("layout", s.layout), f("offset", s.offset),
+            f("in_place", s.in_place);
     }
     bool operator==(const OpPlan &o) const {
-        return group == o.group && offset == o.offset && in_place == o.in_place;
+        return group == o.group && branch == o.branch && layout == o.layout &&
+               offset == o.offset && in_place == o.in_place;
     }
     bool empty() const { return *this == OpPlan{}; }
 };

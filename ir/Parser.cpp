@@ -424,9 +424,13 @@ class Parser {
                 FieldReader{*this, "the plan", entry}.read(entry.value, field);
             });
             if (!found)
-                fail(entry.loc, fmt::format("unknown plan entry '{}' (valid: group, offset, "
-                                            "in_place)",
+                fail(entry.loc, fmt::format("unknown plan entry '{}' (valid: group, branch, "
+                                            "layout, offset, in_place)",
                                             entry.name));
+            // The layouts code generation knows (OpPlan::layout); anything else is a typo.
+            if (entry.name == "layout" && line.plan.layout != "nhwc" && line.plan.layout != "c")
+                fail(entry.loc, fmt::format("unknown layout '{}' (valid: nhwc, c)",
+                                            line.plan.layout));
         }
         if (!line.plan.offset.empty() && line.plan.offset.size() != line.results.size())
             fail(line.op_loc, fmt::format("the plan gives {} offsets for {} results",

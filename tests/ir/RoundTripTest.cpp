@@ -251,6 +251,19 @@ TEST_CASE("round trip: op plans (schedule group, arena offsets, in-place) print 
     CHECK(structurally_equal(g, back, &why));
     INFO(why);
     CHECK(print(back) == text);
+    // schedule-branches' region/branch marks and choose-layout's layout print and parse back.
+    g.op(g.value(a).producer).plan.branch = 1;
+    g.op(g.value(a).producer).plan.layout = "nhwc";
+    g.op(g.value(parts[0]).producer).plan.layout = "c";
+    const std::string marked = print(g);
+    CHECK(marked.find("%a = relu(%x) : f32[1,2,4,4] {group=0, branch=1, layout=nhwc, offset=[0]}") !=
+          std::string::npos);
+    const Graph marked_back = parse(marked, "plan.cnn");
+    CHECK(structurally_equal(g, marked_back, &why));
+    CHECK(print(marked_back) == marked);
+    CHECK_THROWS_WITH_AS(parse("%x = input() : f32[2] {layout=nchwc}\nreturn %x\n", "bad.cnn"),
+                         doctest::Contains("bad.cnn:1:24: unknown layout 'nchwc' (valid: nhwc, c)"),
+                         CompileError);
     // A plan must give one offset per result.
     CHECK_THROWS_WITH_AS(parse("%x = input() : f32[2]\n%y, %z = split(%x) {axis=0, sizes=[1,1]} "
                                ": f32[1], f32[1] {offset=[0]}\nreturn %y\n",
