@@ -90,8 +90,13 @@ std::vector<std::string> default_pipeline() {
         "merge-sibling-convs",
         // Once the convs' final shapes (merged, fused) are known: the rule reads the shapes.
         "select-algorithm",
+        // After every rewrite that creates ops, so each value gets its layout; its flatten
+        // rewrite replaces gemm weights, which the dce below then drops.
+        "choose-layout",
         // Drop whatever the rewrites above left unused (e.g. weights of removed ops).
         "dce",
+        // Before plan-memory: the arena offsets follow the op order this pass picks.
+        "schedule-branches",
         // Last: offsets follow the final op order and the final set of tensors.
         "plan-memory",
     };

@@ -19,6 +19,8 @@ struct SelectAlgorithmOptions {
 ir::Graph select_algorithm(const ir::Graph &g, const SelectAlgorithmOptions &options);
 ir::Graph select_algorithm(const ir::Graph &g);
 ir::Graph select_algorithm_winograd(const ir::Graph &g);
+ir::Graph choose_layout(const ir::Graph &g);
+ir::Graph schedule_branches(const ir::Graph &g);
 ir::Graph plan_memory(const ir::Graph &g);
 
 // What plan-memory decided, read back from the OpPlans of a graph: the arena size codegen

@@ -9,11 +9,14 @@
 #include "ir/Epilogue.h"
 #include "ir/Error.h"
 #include "passes/PassManager.h"
+#include "passes/PassStatistics.h"
 #include "passes/Passes.h"
 #include "PassGraphs.h"
 #include "PassTestUtil.h"
 
 #include <fmt/format.h>
+
+#include <set>
 
 using namespace cnnc;
 using namespace cnnc::ir;
@@ -138,4 +141,118 @@ TEST_CASE("DenseNet-121 after -O2: every concat copy-free, planned peak at most 
     MESSAGE(fmt::format("densenet121@64: arena {} bytes vs {} unplanned", summary.arena_bytes,
                         summary.unplanned_bytes));
     CHECK(summary.arena_bytes * 2 <= summary.unplanned_bytes);
+}
+
+namespace {
+
+// The default pipeline up to (not including) `pass`, optionally without `skip`.
+std::vector<std::string> pipeline_before(const std::string &pass, const std::string &skip = {}) {
+    std::vector<std::string> names;
+    for (const auto &name : passes::default_pipeline()) {
+        if (name == pass) break;
+        if (name != skip) names.push_back(name);
+    }
+    return names;
+}
+
+// Most bytes alive at one op of the creation order, each non-constant value counted from its
+// producer to its last reader (graph outputs to the end): the figure schedule-branches lowers,
+// recomputed here independently of the pass.
+int64_t live_peak(const Graph &g) {
+    std::vector<int64_t> last(g.values().size(), -1);
+    for (size_t i = 0; i < g.ops().size(); ++i)
+        for (ValueId v : g.ops()[i].inputs) last[static_cast<size_t>(v)] = static_cast<int64_t>(i);
+    for (ValueId v : g.outputs()) last[static_cast<size_t>(v)] = static_cast<int64_t>(g.ops().size());
+    std::vector<int64_t> delta(g.ops().size() + 2, 0);
+    for (size_t i = 0; i < g.ops().size(); ++i) {
+        if (g.ops()[i].kind == OpKind::constant) continue;
+        for (ValueId v : g.ops()[i].outputs) {
+            const int64_t end = std::max(static_cast<int64_t>(i), last[static_cast<size_t>(v)]);
+            delta[i] += g.type(v).num_bytes();
+            delta[static_cast<size_t>(end) + 1] -= g.type(v).num_bytes();
+        }
+    }
+    int64_t live = 0, peak = 0;
+    for (int64_t d : delta) peak = std::max(peak, live += d);
+    return peak;
+}
+
+Graph scheduled(const Graph &g, passes::PassStatistics &stats) {
+    passes::StatisticsScope scope(&stats);
+    return passes::schedule_branches(g);
+}
+
+} // namespace
+
+TEST_CASE("schedule-branches on the zoo: regions found, peak live bytes never higher") {
+    struct Expected {
+        const char *model;
+        int64_t regions, branches;
+    };
+    // GoogLeNet after merge-sibling-convs: per module, the merged 1x1 conv + split and the pool
+    // branch (plus the 384-channel conv in inception5b), and inside the first, the split's
+    // 3x3 and 5x5 branches: 9 x 2 regions, 8 x (2 + 2) + (3 + 2) branches. ResNet-50 and
+    // ResNeXt-50: the 4 projection-shortcut blocks (identity blocks have one branch). DenseNet:
+    // every layer depends on the one before, so no independent branches.
+    for (const Expected &e : {Expected{"googlenet", 18, 37}, Expected{"resnet50", 4, 8},
+                              Expected{"resnext50_32x4d", 4, 8}, Expected{"densenet121", 0, 0},
+                              Expected{"mobilenet_v2", 0, 0}}) {
+        INFO(std::string(e.model));
+        const Graph before = passes::run_pipeline(
+            frontend::load_model(fmt::format("zoo:{}?input=64", e.model)),
+            pipeline_before("schedule-branches"));
+        passes::PassStatistics stats;
+        const Graph after = scheduled(before, stats);
+        CHECK(stats.count("regions") == e.regions);
+        CHECK(stats.count("branches") == e.branches);
+        CHECK(live_peak(after) <= live_peak(before));
+        MESSAGE(fmt::format("{}@64: peak live {} -> {} bytes; {}", e.model, live_peak(before),
+                            live_peak(after), stats.summary()));
+        testing::check_same_outputs(before, after, 0.0);
+    }
+}
+
+TEST_CASE("GoogLeNet with unmerged siblings: each inception module is one region of 4 branches") {
+    const Graph before =
+        passes::run_pipeline(frontend::load_model("zoo:googlenet?input=64"),
+                             pipeline_before("schedule-branches", "merge-sibling-convs"));
+    passes::PassStatistics stats;
+    const Graph after = scheduled(before, stats);
+    CHECK(stats.count("regions") == 9);
+    CHECK(stats.count("branches") == 36);
+    int modules = 0;
+    for (const Op &op : after.ops()) {
+        if (op.kind != OpKind::concat) continue;
+        ++modules;
+        std::set<int64_t> groups, branches;
+        for (ValueId v : op.inputs) {
+            groups.insert(after.op(after.value(v).producer).plan.group);
+            branches.insert(after.op(after.value(v).producer).plan.branch);
+        }
+        CHECK(groups.size() == 1);
+        CHECK(*groups.begin() >= 0);
+        CHECK(branches == std::set<int64_t>{0, 1, 2, 3});
+    }
+    CHECK(modules == 9);
+    CHECK(live_peak(after) <= live_peak(before));
+}
+
+TEST_CASE("AlexNet after -O2: the classifier reads NHWC data in place, its weights permuted") {
+    const Graph out = optimise(frontend::load_model("zoo:alexnet?input=64"));
+    CHECK(testing::count_ops(out, OpKind::transpose) == 1);
+    for (const Op &op : out.ops()) {
+        INFO("%", out.value(op.outputs[0]).name);
+        CHECK(!op.plan.layout.empty());
+        if (op.kind != OpKind::transpose) continue;
+        CHECK(op.attr<TransposeAttrs>().perm == Dims{0, 2, 3, 1});
+        CHECK(op.plan.layout == "c");
+        CHECK(out.op(out.value(op.inputs[0]).producer).plan.layout == "nhwc");
+    }
+    int permuted = 0;
+    for (const Op &op : out.ops())
+        if (op.kind == OpKind::gemm) {
+            const std::string &w = out.value(op.inputs[1]).name;
+            permuted += w.size() > 5 && w.compare(w.size() - 5, 5, ".nhwc") == 0;
+        }
+    CHECK(permuted == 1);
 }
