@@ -1,6 +1,7 @@
 // Model planning, memory planning and executor generation (see ExecutorGenerator.h).
 #include "codegen/ExecutorGenerator.h"
 
+#include "codegen/KernelFlops.h"
 #include "codegen/WeightPacking.h"
 #include "ir/Error.h"
 #include "ir/ShapeInference.h"
@@ -154,31 +155,52 @@ std::string generate_executor(const ir::Graph &g, const ModelPlan &plan) {
             dims.push_back(fmt::format("{{0, {}, {}, 0}}", o.shape.extents[static_cast<size_t>(d)],
                                        o.shape.strides[static_cast<size_t>(d)]));
         if (dims.empty()) dims.push_back("{0, 1, 1, 0}");
-        return fmt::format("        halide_dimension_t {0}_dims[] = {{{1}}};\n        halide_buffer_t {0};\n"
-                           "        describe({0}, {0}_dims, {2}, {3});\n",
+        return fmt::format("    halide_dimension_t {0}_dims[] = {{{1}}};\n    halide_buffer_t {0};\n"
+                           "    describe({0}, {0}_dims, {2}, {3});\n",
                            name, fmt::join(dims, ", "), o.shape.rank(), host);
     };
-    src += "int run(unsigned char *arena, const unsigned char *weights, int32_t *failed) {\n";
-    std::vector<std::string> kernel_names;
+    // One function per kernel call, so the runtime can also run a kernel alone (cnnc_run_kernel)
+    // and time each one; run() calls them in order through the table below.
+    std::vector<std::string> kernel_names, kernel_rows;
     for (size_t i = 0; i < plan.kernels.size(); ++i) {
         const KernelPlan &k = plan.kernels[i];
         const ir::Op &op = g.op(k.op);
         const std::string what = fmt::format("%{} = {} ({})", g.value(k.output.value).name,
                                              ir::op_name(op.kind), k.algorithm);
         kernel_names.push_back(what);
-        src += fmt::format("    {{ // {}\n", what);
-        std::vector<std::string> args;
+        src += fmt::format("// {}\nint kernel_{}(unsigned char *arena, const unsigned char *weights) {{\n", what, i);
+        std::vector<std::string> args, operands;
+        auto operand = [&](const KernelOperand &o) {
+            internal_assert(o.shape.rank() <= 8, "a kernel operand of rank {} (at most 8)", o.shape.rank());
+            const bool constant = g.constant_data(o.value) != nullptr;
+            const int64_t offset = constant ? plan.weight_offsets.at({o.value, o.packing}) : plan.arena.at(o.value);
+            std::vector<int64_t> extents = o.shape.extents, strides = o.shape.strides;
+            extents.resize(8, 0);
+            strides.resize(8, 0);
+            operands.push_back(fmt::format("{{{}, {}, {}, {{{}}}, {{{}}}}}", constant ? 1 : 0, o.shape.rank(), offset,
+                                           fmt::join(extents, ", "), fmt::join(strides, ", ")));
+        };
         for (size_t a = 0; a < k.inputs.size(); ++a) {
             src += buffer(fmt::format("in{}", a), k.inputs[a], where(k.inputs[a]));
             args.push_back(fmt::format("&in{}", a));
+            operand(k.inputs[a]);
         }
         src += buffer("out", k.output, where(k.output));
         args.push_back("&out");
-        src += fmt::format("        if (int status = {}({})) {{\n            *failed = {};\n            return status;\n"
-                           "        }}\n    }}\n",
-                           k.function_name, fmt::join(args, ", "), i);
+        operand(k.output);
+        src += fmt::format("    return {}({});\n}}\nconst cnnc_model_operand kernel_{}_operands[] = {{\n    {}\n}};\n\n",
+                           k.function_name, fmt::join(args, ", "), i, fmt::join(operands, ",\n    "));
+        kernel_rows.push_back(fmt::format("    {{{}, {}, {}, {}, kernel_{}_operands, kernel_{}}}", c_string(k.function_name),
+                                          c_string(k.algorithm), kernel_flops(g, k), operands.size(), i, i));
     }
-    src += "    return 0;\n}\n\n";
+    if (kernel_rows.empty()) kernel_rows.push_back("    {\"\", \"\", 0, 0, nullptr, nullptr}");
+    src += fmt::format("const cnnc_model_kernel kernels[] = {{\n{}\n}};\n\n", fmt::join(kernel_rows, ",\n"));
+    src += fmt::format("int run(unsigned char *arena, const unsigned char *weights, int32_t *failed) {{\n"
+                       "    for (int32_t i = 0; i < {}; ++i)\n"
+                       "        if (int status = kernels[i].call(arena, weights)) {{\n"
+                       "            *failed = i;\n            return status;\n        }}\n"
+                       "    return 0;\n}}\n\n",
+                       plan.kernels.size());
     auto tensors = [&](const std::string &name, const std::vector<ir::ValueId> &values) {
         std::vector<std::string> rows;
         for (ir::ValueId v : values) {
@@ -201,7 +223,7 @@ std::string generate_executor(const ir::Graph &g, const ModelPlan &plan) {
     if (names.empty()) names.push_back("    \"\"");
     src += fmt::format("const char *const kernel_names[] = {{\n{}\n}};\n\n}} // namespace\n\n", fmt::join(names, ",\n"));
     src += fmt::format("extern \"C\" const cnnc_model *cnnc_model_definition(void) {{\n"
-                       "    static const cnnc_model model = {{{}, {}, {}, inputs, outputs, {}, cnnc_weights_data, {}, kernel_names, run}};\n"
+                       "    static const cnnc_model model = {{{}, {}, {}, inputs, outputs, {}, cnnc_weights_data, {}, kernel_names, run, kernels}};\n"
                        "    return &model;\n}}\n",
                        c_string(g.name), g.inputs().size(), g.outputs().size(), plan.arena_bytes, plan.kernels.size());
     return src;

@@ -95,7 +95,10 @@ void link_library(const LinkJob &job) {
     // several model libraries can live in one process.
     write_file(exports, "{\n  global:\n    cnnc_abi_version; cnnc_model_name; cnnc_num_inputs; cnnc_num_outputs;\n"
                         "    cnnc_input_info; cnnc_output_info; cnnc_input_index; cnnc_output_index;\n"
-                        "    cnnc_create; cnnc_destroy; cnnc_run; cnnc_last_error;\n  local: *;\n};\n");
+                        "    cnnc_create; cnnc_destroy; cnnc_run; cnnc_last_error;\n"
+                        "    cnnc_device_api; cnnc_device_context; cnnc_run_device;\n"
+                        "    cnnc_num_kernels; cnnc_get_kernel_info; cnnc_get_operand_info; cnnc_set_operand;\n"
+                        "    cnnc_get_operand; cnnc_run_kernel;\n  local: *;\n};\n");
     const std::string tmp = job.library_path + ".tmp";
     std::vector<std::string> argv = {compiler(), "-shared", "-fPIC", "-O2", "-std=c++17",
                                      "-I" CNNC_SOURCE_DIR, "-I" CNNC_HALIDE_INCLUDE_DIR,

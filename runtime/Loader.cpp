@@ -4,6 +4,8 @@
 
 #include <dlfcn.h>
 
+#include <type_traits>
+
 namespace cnnc::runtime {
 
 namespace {
@@ -32,6 +34,19 @@ Library::Library(const std::string &path) : path_(path) {
         resolve(handle_, path, "cnnc_destroy", api_.destroy);
         resolve(handle_, path, "cnnc_run", api_.run);
         resolve(handle_, path, "cnnc_last_error", api_.last_error);
+        // Per-kernel calls came later: a library without them still runs, Model::kernels() says why not.
+        auto optional = [&](const char *name, auto &slot) {
+            slot = reinterpret_cast<std::decay_t<decltype(slot)>>(dlsym(handle_, name));
+        };
+        optional("cnnc_num_kernels", api_.num_kernels);
+        optional("cnnc_get_kernel_info", api_.get_kernel_info);
+        optional("cnnc_get_operand_info", api_.get_operand_info);
+        optional("cnnc_set_operand", api_.set_operand);
+        optional("cnnc_get_operand", api_.get_operand);
+        optional("cnnc_run_kernel", api_.run_kernel);
+        if (!api_.num_kernels || !api_.get_kernel_info || !api_.get_operand_info || !api_.set_operand ||
+            !api_.get_operand || !api_.run_kernel)
+            api_.num_kernels = nullptr;
         if (api_.abi_version() != CNNC_ABI_VERSION)
             throw Error(path + ": built for cnnc ABI version " + std::to_string(api_.abi_version()) +
                         ", this program speaks version " + std::to_string(CNNC_ABI_VERSION));

@@ -19,6 +19,23 @@ struct cnnc_model_tensor {
     int64_t offset;              // bytes from the start of the arena or the weights
 };
 
+// One operand of a kernel as the executor passes it (see cnnc_operand_info).
+struct cnnc_model_operand {
+    int32_t in_weights; // 1: at `offset` in the weights blob; 0: in the arena
+    int32_t rank;
+    int64_t offset; // bytes
+    int64_t extents[CNNC_MAX_RANK], strides[CNNC_MAX_RANK];
+};
+
+// One kernel call of the executor, callable alone (cnnc_run_kernel).
+struct cnnc_model_kernel {
+    const char *function, *algorithm;
+    int64_t flops;
+    int32_t num_operands; // inputs, then the output
+    const cnnc_model_operand *operands;
+    int (*call)(unsigned char *arena, const unsigned char *weights);
+};
+
 struct cnnc_model {
     const char *name;
     int32_t num_inputs, num_outputs;
@@ -30,6 +47,7 @@ struct cnnc_model {
     // Runs every kernel in order over `arena`; returns 0, or a Halide error code with the index
     // of the failing kernel in *failed.
     int (*run)(unsigned char *arena, const unsigned char *weights, int32_t *failed);
+    const cnnc_model_kernel *kernels; // num_kernels entries, in execution order
 };
 
 // Defined by the generated executor.

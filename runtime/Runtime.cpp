@@ -111,6 +111,67 @@ int tensor_index(const char *name, int32_t *index, bool input) {
     return fail(CNNC_ERROR_INVALID_ARGUMENT, "the model has no %s named '%s'", what, name);
 }
 
+// The kernel `index`, or null after recording why (`who` names the entry point).
+const cnnc_model_kernel *kernel_at(int32_t index, const char *who) {
+    const cnnc_model &m = model();
+    if (index < 0 || index >= m.num_kernels) {
+        fail(CNNC_ERROR_INVALID_ARGUMENT, "%s: kernel %d is out of range (the model has %d)", who, index,
+             m.num_kernels);
+        return nullptr;
+    }
+    return &m.kernels[index];
+}
+
+const cnnc_model_operand *operand_at(int32_t kernel, int32_t operand, const char *who) {
+    const cnnc_model_kernel *k = kernel_at(kernel, who);
+    if (!k) return nullptr;
+    if (operand < 0 || operand >= k->num_operands) {
+        fail(CNNC_ERROR_INVALID_ARGUMENT, "%s: kernel %d (%s) has %d operands, not operand %d", who, kernel,
+             model().kernel_names[kernel], k->num_operands, operand);
+        return nullptr;
+    }
+    return &k->operands[operand];
+}
+
+int64_t operand_elements(const cnnc_model_operand &o) {
+    int64_t n = 1;
+    for (int32_t d = 0; d < o.rank; ++d) n *= o.extents[d];
+    return n;
+}
+
+// Visits every element of a strided operand in dense order (innermost dim fastest) with its
+// element offset from the operand's base.
+template <class F> void for_each_element(const cnnc_model_operand &o, F &&f) {
+    int64_t index[CNNC_MAX_RANK] = {0};
+    const int64_t count = operand_elements(o);
+    int64_t at = 0;
+    for (int64_t i = 0; i < count; ++i) {
+        f(i, at);
+        for (int32_t d = 0; d < o.rank; ++d) {
+            at += o.strides[d];
+            if (++index[d] < o.extents[d]) break;
+            at -= o.strides[d] * o.extents[d];
+            index[d] = 0;
+        }
+    }
+}
+
+// Shared checks of cnnc_set_operand / cnnc_get_operand.
+const cnnc_model_operand *checked_operand(cnnc_instance *instance, int32_t kernel, int32_t operand,
+                                          const void *data, int64_t size, const char *who) {
+    if (!instance || !data) {
+        fail(CNNC_ERROR_INVALID_ARGUMENT, "%s: instance or data is null", who);
+        return nullptr;
+    }
+    const cnnc_model_operand *o = operand_at(kernel, operand, who);
+    if (o && size != operand_elements(*o)) {
+        fail(CNNC_ERROR_INVALID_ARGUMENT, "%s: operand %d of kernel %d has %lld elements, the buffer %lld", who,
+             operand, kernel, static_cast<long long>(operand_elements(*o)), static_cast<long long>(size));
+        return nullptr;
+    }
+    return o;
+}
+
 } // namespace
 
 extern "C" {
@@ -209,6 +270,71 @@ int cnnc_run(cnnc_instance *instance, const float *const *inputs, const int64_t 
         const unsigned char *base = t.in_weights ? m.weights : instance->arena;
         standard_to_nchw(t, reinterpret_cast<const float *>(base + t.offset), outputs[i]);
     }
+    return CNNC_OK;
+}
+
+int cnnc_num_kernels(int32_t *count) {
+    if (!count) return fail(CNNC_ERROR_INVALID_ARGUMENT, "cnnc_num_kernels: count is null");
+    *count = model().num_kernels;
+    return CNNC_OK;
+}
+
+int cnnc_get_kernel_info(int32_t kernel, cnnc_kernel_info *info) {
+    if (!info) return fail(CNNC_ERROR_INVALID_ARGUMENT, "cnnc_get_kernel_info: info is null");
+    const cnnc_model_kernel *k = kernel_at(kernel, "cnnc_get_kernel_info");
+    if (!k) return CNNC_ERROR_INVALID_ARGUMENT;
+    std::memset(info, 0, sizeof *info);
+    info->name = model().kernel_names[kernel];
+    info->function = k->function;
+    info->algorithm = k->algorithm;
+    info->flops = k->flops;
+    info->num_operands = k->num_operands;
+    return CNNC_OK;
+}
+
+int cnnc_get_operand_info(int32_t kernel, int32_t operand, cnnc_operand_info *info) {
+    if (!info) return fail(CNNC_ERROR_INVALID_ARGUMENT, "cnnc_get_operand_info: info is null");
+    const cnnc_model_operand *o = operand_at(kernel, operand, "cnnc_get_operand_info");
+    if (!o) return CNNC_ERROR_INVALID_ARGUMENT;
+    std::memset(info, 0, sizeof *info);
+    info->is_constant = o->in_weights;
+    info->rank = o->rank;
+    for (int32_t d = 0; d < o->rank; ++d) {
+        info->extents[d] = o->extents[d];
+        info->strides[d] = o->strides[d];
+    }
+    info->num_elements = operand_elements(*o);
+    return CNNC_OK;
+}
+
+int cnnc_set_operand(cnnc_instance *instance, int32_t kernel, int32_t operand, const float *data, int64_t size) {
+    const cnnc_model_operand *o = checked_operand(instance, kernel, operand, data, size, "cnnc_set_operand");
+    if (!o) return CNNC_ERROR_INVALID_ARGUMENT;
+    if (o->in_weights)
+        return fail(CNNC_ERROR_INVALID_ARGUMENT,
+                    "cnnc_set_operand: operand %d of kernel %d is a constant in the library's weights", operand,
+                    kernel);
+    float *base = reinterpret_cast<float *>(instance->arena + o->offset);
+    for_each_element(*o, [&](int64_t i, int64_t at) { base[at] = data[i]; });
+    return CNNC_OK;
+}
+
+int cnnc_get_operand(cnnc_instance *instance, int32_t kernel, int32_t operand, float *data, int64_t size) {
+    const cnnc_model_operand *o = checked_operand(instance, kernel, operand, data, size, "cnnc_get_operand");
+    if (!o) return CNNC_ERROR_INVALID_ARGUMENT;
+    const float *base = reinterpret_cast<const float *>((o->in_weights ? model().weights : instance->arena) + o->offset);
+    for_each_element(*o, [&](int64_t i, int64_t at) { data[i] = base[at]; });
+    return CNNC_OK;
+}
+
+int cnnc_run_kernel(cnnc_instance *instance, int32_t kernel) {
+    if (!instance) return fail(CNNC_ERROR_INVALID_ARGUMENT, "cnnc_run_kernel: instance is null");
+    const cnnc_model_kernel *k = kernel_at(kernel, "cnnc_run_kernel");
+    if (!k) return CNNC_ERROR_INVALID_ARGUMENT;
+    kernel_message.clear();
+    if (const int status = k->call(instance->arena, model().weights); status != 0)
+        return fail(CNNC_ERROR_KERNEL_FAILED, "cnnc_run_kernel: kernel %d (%s) failed with Halide error %d: %s",
+                    kernel, model().kernel_names[kernel], status, kernel_message.c_str());
     return CNNC_OK;
 }
 

@@ -59,6 +59,44 @@ int cnnc_destroy(cnnc_instance *instance);
 int cnnc_run(cnnc_instance *instance, const float *const *inputs, const int64_t *input_sizes,
              float *const *outputs, const int64_t *output_sizes);
 
+/* ---- Kernels, one at a time: for checking and profiling generated code ------------------------
+ * (`cnnc test-kernels`, `cnnc bench --per-layer`, a project from `cnnc compile --emit-tests`.)
+ * A library runs its kernels in a fixed order over an instance's arena; cnnc_run is exactly the
+ * inputs written, kernels 0..count-1 run, the outputs read. Each kernel reads its operands and
+ * writes one output, described as Halide buffers (dims innermost first, strides in elements).
+ * Operand data crosses the boundary densely in that dim order (the innermost dim varies fastest),
+ * not as NCHW: these calls expose the library's internal layouts on purpose. */
+
+typedef struct cnnc_kernel_info {
+    const char *name;      /* "%value = op (algorithm)"; valid while the library is loaded */
+    const char *function;  /* the compiled kernel's symbol: kernels with one workload share it */
+    const char *algorithm; /* conv-direct, conv-gemm-1x1, pointwise op names, ... */
+    int64_t flops;         /* floating-point operations per call (a multiply-add counts 2) */
+    int32_t num_operands;  /* the inputs, then the output (always the last operand) */
+} cnnc_kernel_info;
+
+typedef struct cnnc_operand_info {
+    int32_t is_constant; /* 1: read from the library's weights (read-only), 0: in the arena */
+    int32_t rank;
+    int64_t extents[CNNC_MAX_RANK]; /* innermost first */
+    int64_t strides[CNNC_MAX_RANK]; /* in elements */
+    int64_t num_elements;           /* the product of the extents */
+} cnnc_operand_info;
+
+int cnnc_num_kernels(int32_t *count);
+int cnnc_get_kernel_info(int32_t kernel, cnnc_kernel_info *info);
+int cnnc_get_operand_info(int32_t kernel, int32_t operand, cnnc_operand_info *info);
+/* Writes `size` (= num_elements) floats, dense in the operand's dim order, where the kernel
+ * reads the operand in this instance's arena. A constant operand cannot be written. */
+int cnnc_set_operand(cnnc_instance *instance, int32_t kernel, int32_t operand, const float *data,
+                     int64_t size);
+/* Reads an operand (after cnnc_run_kernel, the output is operand num_operands - 1). */
+int cnnc_get_operand(cnnc_instance *instance, int32_t kernel, int32_t operand, float *data,
+                     int64_t size);
+/* Runs one kernel on whatever the instance's arena holds. Other kernels' data may be overwritten
+ * only where their liveness allows (as in cnnc_run). */
+int cnnc_run_kernel(cnnc_instance *instance, int32_t kernel);
+
 /* The message of the last error on this thread ("" if none). Valid until the next call. */
 const char *cnnc_last_error(void);
 

@@ -31,19 +31,41 @@ struct Api {
     int (*destroy)(cnnc_instance *);
     int (*run)(cnnc_instance *, const float *const *, const int64_t *, float *const *, const int64_t *);
     const char *(*last_error)(void);
+    // Kernels one at a time (null in a library built before they existed; see Model::kernels).
+    int (*num_kernels)(int32_t *);
+    int (*get_kernel_info)(int32_t, cnnc_kernel_info *);
+    int (*get_operand_info)(int32_t, int32_t, cnnc_operand_info *);
+    int (*set_operand)(cnnc_instance *, int32_t, int32_t, const float *, int64_t);
+    int (*get_operand)(cnnc_instance *, int32_t, int32_t, float *, int64_t);
+    int (*run_kernel)(cnnc_instance *, int32_t);
 };
 
 // The functions of the one model library this program links against.
 inline Api linked_api() {
     return {&cnnc_abi_version, &cnnc_model_name, &cnnc_num_inputs, &cnnc_num_outputs,
             &cnnc_input_info,  &cnnc_output_info, &cnnc_create,     &cnnc_destroy,
-            &cnnc_run,         &cnnc_last_error};
+            &cnnc_run,         &cnnc_last_error,  &cnnc_num_kernels, &cnnc_get_kernel_info,
+            &cnnc_get_operand_info, &cnnc_set_operand, &cnnc_get_operand, &cnnc_run_kernel};
 }
 
 struct TensorInfo {
     std::string name;
     std::vector<int64_t> dims;
     int64_t num_elements = 0;
+};
+
+// One operand of a kernel: dims innermost first, as the kernel reads it (cnnc_operand_info).
+struct OperandInfo {
+    bool is_constant = false;
+    std::vector<int64_t> extents, strides;
+    int64_t num_elements = 0;
+};
+
+// One kernel call of the library (cnnc_kernel_info); operands: the inputs, then the output.
+struct KernelInfo {
+    std::string name, function, algorithm;
+    int64_t flops = 0;
+    std::vector<OperandInfo> operands;
 };
 
 // The model's interface: names and shapes of inputs and outputs.
@@ -60,6 +82,27 @@ class Model {
     std::string name() const { return api_.model_name(); }
     const std::vector<TensorInfo> &inputs() const { return inputs_; }
     const std::vector<TensorInfo> &outputs() const { return outputs_; }
+    // The kernels in execution order, read on first use.
+    const std::vector<KernelInfo> &kernels() const {
+        if (!api_.num_kernels) throw Error("this library predates per-kernel calls; recompile it with cnnc");
+        if (kernels_read_) return kernels_;
+        int32_t count = 0;
+        check(api_.num_kernels(&count));
+        for (int32_t k = 0; k < count; ++k) {
+            cnnc_kernel_info raw;
+            check(api_.get_kernel_info(k, &raw));
+            KernelInfo info{raw.name, raw.function, raw.algorithm, raw.flops, {}};
+            for (int32_t o = 0; o < raw.num_operands; ++o) {
+                cnnc_operand_info op;
+                check(api_.get_operand_info(k, o, &op));
+                info.operands.push_back({op.is_constant != 0, std::vector<int64_t>(op.extents, op.extents + op.rank),
+                                         std::vector<int64_t>(op.strides, op.strides + op.rank), op.num_elements});
+            }
+            kernels_.push_back(std::move(info));
+        }
+        kernels_read_ = true;
+        return kernels_;
+    }
 
     void check(int status) const {
         if (status != CNNC_OK) throw Error(api_.last_error());
@@ -73,6 +116,8 @@ class Model {
     }
     Api api_;
     std::vector<TensorInfo> inputs_, outputs_;
+    mutable std::vector<KernelInfo> kernels_;
+    mutable bool kernels_read_ = false;
 };
 
 // One instance: its own arena, so one per thread runs concurrently with the others.
@@ -101,6 +146,20 @@ class Instance {
                         " inputs and " + std::to_string(model_->outputs().size()) + " outputs, got " +
                         std::to_string(in.size()) + " and " + std::to_string(out.size()));
         model_->check(model_->api().run(instance_.get(), in.data(), in_sizes.data(), out.data(), out_sizes.data()));
+    }
+    // One kernel alone, on what the arena holds (see cnnc_run_kernel).
+    void run_kernel(int32_t kernel) { model_->check(model_->api().run_kernel(instance_.get(), kernel)); }
+    void set_operand(int32_t kernel, int32_t operand, const std::vector<float> &data) {
+        model_->check(model_->api().set_operand(instance_.get(), kernel, operand, data.data(),
+                                                static_cast<int64_t>(data.size())));
+    }
+    std::vector<float> get_operand(int32_t kernel, int32_t operand) {
+        std::vector<float> data(static_cast<size_t>(model_->kernels().at(static_cast<size_t>(kernel))
+                                                        .operands.at(static_cast<size_t>(operand))
+                                                        .num_elements));
+        model_->check(model_->api().get_operand(instance_.get(), kernel, operand, data.data(),
+                                                static_cast<int64_t>(data.size())));
+        return data;
     }
     cnnc_instance *get() const { return instance_.get(); }
 
