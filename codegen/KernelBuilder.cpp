@@ -71,6 +71,16 @@ void compile_kernel(const ir::Graph &g, const KernelPlan &plan, const TargetInfo
         args.push_back(b.params.back());
     }
     build(g, op, plan, b);
+    if (is_deliberately_wrong(plan)) {
+        // Test-only (see KernelSignature.h): the real output, then 0.5 added along the x == 0 border.
+        Func right = b.output;
+        right.compute_root();
+        const Var &x = b.vars.size() > 1 ? b.vars[1] : b.vars[0];
+        Func wrong("deliberately_wrong");
+        std::vector<Expr> at(b.vars.begin(), b.vars.end());
+        wrong(at) = right(at) + select(x == 0, 0.5f, 0.0f);
+        b.output = wrong;
+    }
     constrain_output(b.output, plan.output.shape);
     const Target t = Target(target.halide_target).with_feature(Target::NoRuntime);
     try {

@@ -10,11 +10,23 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <type_traits>
 
 namespace cnnc::codegen {
 
 const char *const codegen_version = "cnnc-codegen-4";
+const char *const wrong_kernel_variable = "CNNC_TEST_ONLY_WRONG_KERNEL";
+
+namespace {
+const char *const wrong_kernel_mark = "|test-only-wrong-kernel";
+} // namespace
+
+bool is_deliberately_wrong(const KernelPlan &plan) {
+    const std::string &sig = plan.signature;
+    const std::string mark = wrong_kernel_mark;
+    return sig.size() >= mark.size() && sig.compare(sig.size() - mark.size(), mark.size(), mark) == 0;
+}
 
 namespace {
 
@@ -224,6 +236,7 @@ KernelPlan plan_kernel(const ir::Graph &g, ir::OpId op_id, int result_index, con
                            in.shape.to_string());
     sig += fmt::format("out{}{}|{}", ir::dims_to_string(g.type(plan.output.value).dims),
                        plan.output.shape.to_string(), plan.schedule.to_string());
+    if (const char *wrong = std::getenv(wrong_kernel_variable); wrong && plan.algorithm == wrong) sig += wrong_kernel_mark;
     plan.signature = sig;
     plan.function_name = fmt::format("cnnc_k_{:016x}", stable_hash(sig));
     return plan;

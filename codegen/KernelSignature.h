@@ -66,6 +66,15 @@ struct KernelPlan {
 // (a non-f32 tensor, a conv whose weights are not constant).
 KernelPlan plan_kernel(const ir::Graph &g, ir::OpId op, int result_index, const TargetInfo &target);
 
+// Test-only: when $CNNC_TEST_ONLY_WRONG_KERNEL names an algorithm (conv-direct, pointwise op
+// names, ...), plan_kernel marks kernels of that algorithm and compile_kernel builds them wrong on
+// purpose (their outputs at x == 0, the left padding border, are off by 0.5), so that tests can
+// show `cnnc test-kernels` catches a wrong kernel. The mark is part of the signature, so a wrong
+// object never enters the cache under a correct kernel's name; the variable's name keeps it from
+// being set by accident, and test-kernels warns while it is set.
+bool is_deliberately_wrong(const KernelPlan &plan);
+extern const char *const wrong_kernel_variable; // "CNNC_TEST_ONLY_WRONG_KERNEL"
+
 // Stable 64-bit FNV-1a of a string (the same on every platform and run).
 uint64_t stable_hash(const std::string &text);
 

@@ -4,9 +4,11 @@
 // as it would in a user's program.
 //
 //   cnnc-run libNAME.so --input [NAME=]x.npy ... -o [NAME=]y.npy ... [--print] [--repeat N]
+//   cnnc-run kernels | bench | fma-peak ...   (see Modes.h)
 #include "ir/Error.h"
 #include "ir/Npy.h"
 #include "runtime/Loader.h"
+#include "tools/cnnc-run/Modes.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -89,6 +91,24 @@ int run(const std::string &library, const std::vector<std::string> &input_bindin
 } // namespace
 
 int main(int argc, char **argv) {
+    // The modes are words no library path is (a library ends in .so); dispatch before CLI11, so
+    // each mode has its own options and `cnnc-run LIB ...` keeps working as before.
+    const std::string mode = argc > 1 ? argv[1] : "";
+    int (*mode_main)(int, char **) = mode == "kernels" ? cnnc::runner::kernels_main
+                                     : mode == "bench" ? cnnc::runner::bench_main
+                                     : mode == "fma-peak" ? cnnc::runner::fma_peak_main
+                                                          : nullptr;
+    if (mode_main) {
+        try {
+            return mode_main(argc - 1, argv + 1);
+        } catch (const cnnc::InternalError &e) {
+            fmt::print(stderr, "cnnc-run: {} (this is a bug in cnnc)\n", e.what());
+            return 2;
+        } catch (const std::exception &e) {
+            fmt::print(stderr, "cnnc-run {}: error: {}\n", mode, e.what());
+            return 1;
+        }
+    }
     CLI::App app{"cnnc-run: run a model library compiled by cnnc on .npy inputs", "cnnc-run"};
     std::string library;
     std::vector<std::string> inputs, outputs;

@@ -14,5 +14,7 @@ void add_run_command(CLI::App &app, int &exit_status);
 void add_info_command(CLI::App &app, int &exit_status);
 void add_zoo_command(CLI::App &app, int &exit_status);
 void add_export_command(CLI::App &app, int &exit_status);
+void add_test_kernels_command(CLI::App &app, int &exit_status);
+void add_bench_command(CLI::App &app, int &exit_status);
 
 } // namespace cnnc::driver

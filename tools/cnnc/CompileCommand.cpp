@@ -1,7 +1,9 @@
 // `cnnc compile MODEL -o libNAME.so`: optimises the model (-O2 by default) and compiles it to a
 // shared library with the C ABI of runtime/cnnc_runtime.h, plus NAME.h beside it. Progress
 // (kernels compiled / cached / total, elapsed) shows on a terminal; elsewhere it is quiet.
+#include "codegen/KernelBuilder.h"
 #include "codegen/ModelCompiler.h"
+#include "codegen/TestProjectEmitter.h"
 #include "ir/Error.h"
 #include "tools/cnnc/Command.h"
 #include "tools/cnnc/CommonOptions.h"
@@ -18,6 +20,7 @@ void add_compile_command(CLI::App &app, int &exit_status) {
         PipelineOptions pipeline;
         codegen::CompileOptions compile;
         bool quiet = false;
+        std::string emit_tests;
     };
     auto options = std::make_shared<Options>();
     CLI::App *command = app.add_subcommand(
@@ -33,10 +36,16 @@ void add_compile_command(CLI::App &app, int &exit_status) {
                         "Kernel cache folder (default: $CNNC_CACHE_DIR or ~/.cache/cnnc)");
     command->add_option("-j,--jobs", options->compile.jobs, "Kernels compiled in parallel (default: one per core)");
     command->add_flag("-q,--quiet", options->quiet, "No progress display, even on a terminal");
+    command->add_option("--emit-tests", options->emit_tests,
+                        "Also write a standalone CMake + doctest project checking the library to this folder");
     command->callback([options, &exit_status] {
-        const ir::Graph g = options->pipeline.run(options->model.load());
+        const ir::Graph loaded = options->model.load();
+        const ir::Graph g = options->pipeline.run(loaded);
         options->compile.progress = !options->quiet && isatty(STDERR_FILENO);
         codegen::compile_model(g, options->compile);
+        if (!options->emit_tests.empty())
+            codegen::emit_test_project(loaded, g, options->compile.library_path,
+                                       codegen::parse_target(options->compile.target), options->emit_tests);
         exit_status = 0;
     });
 }

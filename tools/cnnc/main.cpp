@@ -20,6 +20,8 @@ int main(int argc, char **argv) {
     cnnc::driver::add_info_command(app, exit_status);
     cnnc::driver::add_zoo_command(app, exit_status);
     cnnc::driver::add_export_command(app, exit_status);
+    cnnc::driver::add_test_kernels_command(app, exit_status);
+    cnnc::driver::add_bench_command(app, exit_status);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError &e) {

@@ -1,0 +1,278 @@
+// `cnnc bench MODEL|libNAME.so`: latency and throughput of a compiled model, and with
+// --per-layer where the time goes, kernel by kernel: median time, GFLOP/s, the share of the
+// machine's measured FMA peak and the share of the total, most expensive first (--svg draws it).
+// A model is compiled first (-O2) into a scratch folder. The timing itself happens in the runner
+// (cnnc-run bench, which documents what exactly is timed); this process only formats. The peak
+// is measured once per thread count by the runner's FMA probe and cached in the kernel cache
+// folder as fma-peak-<T>.txt.
+#include "codegen/KernelCache.h"
+#include "codegen/ModelCompiler.h"
+#include "ir/Error.h"
+#include "ir/FileIO.h"
+#include "tools/cnnc/Command.h"
+#include "tools/cnnc/CommonOptions.h"
+#include "tools/cnnc/Runner.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <memory>
+#include <numeric>
+#include <sstream>
+#include <thread>
+
+#include <unistd.h>
+
+namespace cnnc::driver {
+
+namespace {
+
+struct KernelTiming {
+    int index = 0;
+    int64_t flops = 0;
+    std::string algorithm, function, name;
+    std::vector<double> ms;
+    double median_ms = 0, share = 0, gflops = 0, peak_percent = 0;
+};
+
+struct Report {
+    std::string model, library, peak_isa;
+    int threads = 0, runs = 0, warmup = 0;
+    int64_t batch = 1;
+    bool cold = false;
+    std::vector<double> run_ms;
+    double peak_gflops = 0;
+    std::vector<KernelTiming> kernels; // sorted by share, largest first
+    double median_ms = 0, min_ms = 0, max_ms = 0, kernel_sum_ms = 0;
+};
+
+double median(std::vector<double> v) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    const size_t n = v.size();
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+std::vector<double> numbers(std::istringstream &in) {
+    std::vector<double> v;
+    for (double x; in >> x;) v.push_back(x);
+    return v;
+}
+
+// Reads the runner's report (format in tools/cnnc-run/BenchMode.cpp) and derives the statistics.
+Report read_report(const std::string &path) {
+    Report r;
+    std::istringstream lines(read_file(path));
+    std::string line;
+    while (std::getline(lines, line)) {
+        std::string name;
+        if (const size_t tab = line.find('\t'); tab != std::string::npos) {
+            name = line.substr(tab + 1);
+            line.resize(tab);
+        }
+        std::istringstream in(line);
+        std::string key;
+        in >> key;
+        if (key == "model") in >> r.model;
+        else if (key == "threads") in >> r.threads;
+        else if (key == "batch") in >> r.batch;
+        else if (key == "run_ms") r.run_ms = numbers(in);
+        else if (key == "peak_gflops") {
+            in >> r.peak_gflops;
+            std::getline(in >> std::ws, r.peak_isa);
+        } else if (key == "kernel") {
+            KernelTiming k;
+            in >> k.index >> k.flops >> k.algorithm >> k.function;
+            k.ms = numbers(in);
+            k.name = name;
+            r.kernels.push_back(std::move(k));
+        }
+    }
+    internal_assert(!r.run_ms.empty(), "the runner's report {} has no timings", path);
+    r.median_ms = median(r.run_ms);
+    r.min_ms = *std::min_element(r.run_ms.begin(), r.run_ms.end());
+    r.max_ms = *std::max_element(r.run_ms.begin(), r.run_ms.end());
+    for (KernelTiming &k : r.kernels) {
+        k.median_ms = median(k.ms);
+        r.kernel_sum_ms += k.median_ms;
+        k.gflops = k.median_ms > 0 ? static_cast<double>(k.flops) / (k.median_ms * 1e6) : 0;
+        k.peak_percent = r.peak_gflops > 0 ? 100 * k.gflops / r.peak_gflops : 0;
+    }
+    for (KernelTiming &k : r.kernels) k.share = r.kernel_sum_ms > 0 ? k.median_ms / r.kernel_sum_ms : 0;
+    std::stable_sort(r.kernels.begin(), r.kernels.end(),
+                     [](const KernelTiming &a, const KernelTiming &b) { return a.share > b.share; });
+    return r;
+}
+
+double throughput(const Report &r) { return r.median_ms > 0 ? r.batch * 1000.0 / r.median_ms : 0; }
+
+std::string json_string(const std::string &s) {
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"' || c == '\\') out += '\\', out += c;
+        else if (static_cast<unsigned char>(c) < 32) out += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
+        else out += c;
+    }
+    return out + "\"";
+}
+
+std::string format_json(const Report &r, bool per_layer) {
+    std::string s = fmt::format(
+        "{{\n  \"model\": {},\n  \"library\": {},\n  \"threads\": {},\n  \"runs\": {},\n  \"warmup\": {},\n"
+        "  \"cold\": {},\n  \"batch\": {},\n  \"latency_ms\": {{\"median\": {:.6f}, \"min\": {:.6f}, \"max\": {:.6f}}},\n"
+        "  \"throughput_per_s\": {:.3f}",
+        json_string(r.model), json_string(r.library), r.threads, r.runs, r.warmup, r.cold, r.batch, r.median_ms,
+        r.min_ms, r.max_ms, throughput(r));
+    if (per_layer) {
+        s += fmt::format(",\n  \"peak_gflops\": {:.3f},\n  \"peak_probe\": {},\n  \"kernel_sum_ms\": {:.6f},\n  \"kernels\": [",
+                         r.peak_gflops, json_string(r.peak_isa), r.kernel_sum_ms);
+        for (size_t i = 0; i < r.kernels.size(); ++i) {
+            const KernelTiming &k = r.kernels[i];
+            s += fmt::format("{}\n    {{\"index\": {}, \"name\": {}, \"algorithm\": {}, \"function\": {}, \"flops\": {}, "
+                             "\"median_ms\": {:.6f}, \"gflops\": {:.3f}, \"peak_percent\": {:.3f}, \"share\": {:.6f}}}",
+                             i ? "," : "", k.index, json_string(k.name), json_string(k.algorithm),
+                             json_string(k.function), k.flops, k.median_ms, k.gflops, k.peak_percent, k.share);
+        }
+        s += "\n  ]";
+    }
+    return s + "\n}\n";
+}
+
+std::string format_text(const Report &r, bool per_layer, int top) {
+    std::string s = fmt::format("bench {} ({}): {} runs after {} warm-up, {} threads, {} caches\n", r.model, r.library,
+                                r.runs, r.warmup, r.threads, r.cold ? "cold (flushed before each timed call)" : "warm");
+    s += fmt::format("latency: median {:.3f} ms, min {:.3f} ms, max {:.3f} ms; throughput {:.2f} inferences/s (batch {})\n",
+                     r.median_ms, r.min_ms, r.max_ms, throughput(r), r.batch);
+    if (!per_layer) return s;
+    s += fmt::format("\nper kernel: median of {} runs; FMA peak {:.1f} GFLOP/s on {} threads ({})\n", r.runs,
+                     r.peak_gflops, r.threads, r.peak_isa);
+    s += fmt::format("{:>4}  {:<44} {:<15} {:>9} {:>9} {:>7} {:>7}\n", "#", "kernel", "algorithm", "ms", "GFLOP/s",
+                     "% peak", "share");
+    const size_t shown = top > 0 ? std::min(r.kernels.size(), static_cast<size_t>(top)) : r.kernels.size();
+    for (size_t i = 0; i < shown; ++i) {
+        const KernelTiming &k = r.kernels[i];
+        std::string name = k.name.substr(0, k.name.find(" = "));
+        if (name.size() > 44) name = name.substr(0, 41) + "...";
+        s += fmt::format("{:>4}  {:<44} {:<15} {:>9.3f} {:>9.1f} {:>6.1f}% {:>6.1f}%\n", k.index, name, k.algorithm,
+                         k.median_ms, k.gflops, k.peak_percent, 100 * k.share);
+    }
+    if (shown < r.kernels.size()) s += fmt::format("      ... {} more kernels\n", r.kernels.size() - shown);
+    s += fmt::format("sum of the {} kernel medians: {:.3f} ms = {:.1f}% of the whole-model median {:.3f} ms\n",
+                     r.kernels.size(), r.kernel_sum_ms, r.median_ms > 0 ? 100 * r.kernel_sum_ms / r.median_ms : 0,
+                     r.median_ms);
+    return s;
+}
+
+std::string xml_text(const std::string &s) {
+    std::string out;
+    for (char c : s) {
+        if (c == '<') out += "&lt;";
+        else if (c == '>') out += "&gt;";
+        else if (c == '&') out += "&amp;";
+        else if (c == '"') out += "&quot;";
+        else out += c;
+    }
+    return out;
+}
+
+// One horizontal bar per kernel, longest (largest share) first; the label names the kernel, the
+// figure after the bar gives its time, share and % of peak; a tooltip holds the full name.
+std::string render_svg(const Report &r) {
+    const int row = 18, label_width = 330, bar_width = 520, top = 54, width = label_width + bar_width + 220;
+    const int height = top + row * static_cast<int>(r.kernels.size()) + 20;
+    const double longest = r.kernels.empty() ? 1 : std::max(r.kernels.front().median_ms, 1e-9);
+    std::string s = fmt::format(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" font-family=\"sans-serif\" "
+        "font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+        "<text x=\"10\" y=\"22\" font-size=\"15\" font-weight=\"bold\">{}: time per kernel (median of {} runs, {} threads)</text>\n"
+        "<text x=\"10\" y=\"40\">whole model {:.3f} ms (median); kernels sum to {:.3f} ms; FMA peak {:.1f} GFLOP/s</text>\n",
+        width, height, xml_text(r.model), r.runs, r.threads, r.median_ms, r.kernel_sum_ms, r.peak_gflops);
+    for (size_t i = 0; i < r.kernels.size(); ++i) {
+        const KernelTiming &k = r.kernels[i];
+        const int y = top + row * static_cast<int>(i);
+        const double w = bar_width * k.median_ms / longest;
+        std::string label = k.name.substr(0, k.name.find(" = ")) + " (" + k.algorithm + ")";
+        if (label.size() > 52) label = label.substr(0, 49) + "...";
+        s += fmt::format("<g><title>{}: {:.3f} ms, {:.1f} GFLOP/s, {:.1f}% of peak, {:.1f}% of the total</title>\n"
+                         "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\n"
+                         "<rect x=\"{}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" fill=\"#4878a8\"/>\n"
+                         "<text x=\"{:.1f}\" y=\"{}\">{:.3f} ms, {:.1f}%, {:.0f}% peak</text></g>\n",
+                         xml_text(k.name), k.median_ms, k.gflops, k.peak_percent, 100 * k.share, label_width - 6,
+                         y + 13, xml_text(label), label_width, y + 2, std::max(w, 0.5), row - 4,
+                         label_width + std::max(w, 0.5) + 6, y + 13, k.median_ms, 100 * k.share, k.peak_percent);
+    }
+    return s + "</svg>\n";
+}
+
+} // namespace
+
+void add_bench_command(CLI::App &app, int &exit_status) {
+    struct Options {
+        ModelOptions model;
+        PipelineOptions pipeline;
+        int runs = 20, warmup = 3, threads = 0, top = 0;
+        bool json = false, per_layer = false, cold = false;
+        std::string svg, cache_dir, target = "host";
+    };
+    auto options = std::make_shared<Options>();
+    CLI::App *command =
+        app.add_subcommand("bench", "Time a compiled library (or compile a model, then time it), optionally per kernel");
+    options->model.add_to(*command);
+    options->pipeline.add_to(*command, true);
+    command->add_option("--runs", options->runs, "Timed runs (the median is reported)")
+        ->check(CLI::PositiveNumber)
+        ->default_val(20);
+    command->add_option("--warmup", options->warmup, "Untimed runs first")->check(CLI::NonNegativeNumber)->default_val(3);
+    command->add_option("--threads", options->threads, "Threads (default: one per core)")->check(CLI::PositiveNumber);
+    command->add_flag("--json", options->json, "Print the results as JSON");
+    command->add_flag("--per-layer", options->per_layer, "Time every kernel: ms, GFLOP/s, % of FMA peak, share");
+    command->add_option("--top", options->top, "With --per-layer, show only the N most expensive kernels")
+        ->check(CLI::PositiveNumber);
+    command->add_option("--svg", options->svg, "Draw the per-kernel times as a bar chart (implies --per-layer)");
+    command->add_flag("--cold", options->cold, "Flush the caches before every timed call");
+    command->add_option("--target", options->target, "When compiling: Halide target string, or host")->default_val("host");
+    command->add_option("--cache-dir", options->cache_dir,
+                        "Kernel cache folder, also where the FMA peak is cached (default: $CNNC_CACHE_DIR or ~/.cache/cnnc)");
+    command->callback([options, &exit_status] {
+        const Options &o = *options;
+        const bool per_layer = o.per_layer || !o.svg.empty();
+        ScratchFolder scratch("cnnc-bench");
+        std::string library = o.model.model;
+        const codegen::KernelCache cache(o.cache_dir);
+        if (!is_library(library)) {
+            codegen::CompileOptions compile;
+            compile.library_path = scratch.path() + "/libmodel.so";
+            compile.target = o.target;
+            compile.cache_dir = cache.dir();
+            compile.progress = isatty(STDERR_FILENO);
+            codegen::compile_model(o.pipeline.run(o.model.load()), compile);
+            library = compile.library_path;
+        } else if (!std::filesystem::exists(library)) {
+            user_error("{}: no such library", library);
+        }
+        const int threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+        const std::string report_path = scratch.path() + "/bench.txt";
+        std::vector<std::string> argv = {runner_path(), "bench", library, "--report", report_path,
+                                         "--runs", std::to_string(o.runs), "--warmup", std::to_string(o.warmup),
+                                         "--threads", std::to_string(threads)};
+        if (per_layer)
+            argv.insert(argv.end(), {"--per-layer", "--peak-cache", fmt::format("{}/fma-peak-{}.txt", cache.dir(), threads)});
+        if (o.cold) argv.push_back("--cold");
+        if (const int status = spawn_and_wait(argv); status != 0) {
+            exit_status = status;
+            return;
+        }
+        Report r = read_report(report_path);
+        r.library = is_library(o.model.model) ? o.model.model : o.model.model + " (compiled)";
+        r.runs = o.runs;
+        r.warmup = o.warmup;
+        r.cold = o.cold;
+        fmt::print("{}", o.json ? format_json(r, per_layer) : format_text(r, per_layer, o.top));
+        if (!o.svg.empty()) write_file_atomically(o.svg, render_svg(r));
+        exit_status = 0;
+    });
+}
+
+} // namespace cnnc::driver
