@@ -1,13 +1,9 @@
-// Halide algorithms and schedules for conv2d (by the algorithm planned) and conv_transpose.
+// Halide conv2d dispatch (by the algorithm planned), the generic grouped conv and conv_transpose.
+// The blocked direct and depthwise CPU kernels live in BlockedConvKernels.cpp; the generic grouped
+// kernel below serves grouped convs whose groups fit no channel block (e.g. 3 channels a group).
 //
-// Data is NHWC (Halide dims c, x, y, n: channels innermost) and weights are packed with output
-// channels innermost, so the inner loop loads a few vectors of weights, broadcasts one input value
-// per pixel, and accumulates a tile of (channel_vectors x pixel_tile) vectors held in registers,
-// as in Halide's apps/conv_layer. The reduction runs input channels innermost, then the kernel
-// window, so one tile's input rows and weights stay in L1. The fused epilogue (bias as the
-// accumulator's initial value, residual add, activation) is the output stage of the same loop
-// nest: no extra pass over memory. Zero padding is materialised once per call into a padded copy
-// rather than tested in the inner loop.
+// Data is NHWC (Halide dims c, x, y, n: channels innermost). Zero padding is materialised once per
+// call into a padded copy rather than tested in the inner loop.
 #include "codegen/HalideHelpers.h"
 
 #include "ir/Error.h"
@@ -50,6 +46,8 @@ Func padded_input(const ImageParam &x, const ir::Pads &pad, const Schedule &s, V
 } // namespace
 
 void build_conv(const ir::Graph &g, const ir::Op &op, const KernelPlan &plan, KernelBuild &build) {
+    if (plan.algorithm == "conv-depthwise") return build_depthwise_conv(g, op, plan, build);
+    if (plan.algorithm != "conv-grouped-generic") return build_blocked_conv(g, op, plan, build);
     const auto &a = op.attr<ir::Conv2DAttrs>();
     const ir::Epilogue e = ir::epilogue_of(op);
     const ConvOperands in = conv_operands(op, build);
@@ -70,7 +68,9 @@ void build_conv(const ir::Graph &g, const ir::Op &op, const KernelPlan &plan, Ke
     Func out("conv_out");
     const int vec = s.vector_width;
 
-    if (plan.algorithm == "conv-grouped") {
+    {
+        // A grouped conv whose groups fit no channel block (BlockedConvKernels.cpp does the
+        // others): vectorised within a group.
         const int groups = static_cast<int>(a.groups);
         const int cog = co_total / groups, cig = ci_total / groups;
         Var cg("cg"), gr("gr");
@@ -92,64 +92,7 @@ void build_conv(const ir::Graph &g, const ir::Op &op, const KernelPlan &plan, Ke
         build.output = out;
         build.vars = {c, x, y, n};
         schedule_pointwise(out, build.vars, ys, s);
-        return;
     }
-
-    Func acc("acc");
-    const bool depthwise = plan.algorithm == "conv-depthwise";
-    // Depthwise reduces over the window only; the others over (input channel, window).
-    RDom r = depthwise ? RDom(0, kw, 0, kh, "r") : RDom(0, ci_total, 0, kw, 0, kh, "r");
-    if (depthwise) {
-        const int multiplier = co_total / ci_total;
-        acc(c, x, y, n) = in.bias ? (*in.bias)(c) : Expr(0.0f);
-        acc(c, x, y, n) += in.w(c, r.x, r.y) *
-                           padded(multiplier == 1 ? Expr(c) : c / multiplier, x * sx + r.x * dx - pl,
-                                  y * sy + r.y * dy - pt, n);
-    } else {
-        acc(c, x, y, n) = in.bias ? (*in.bias)(c) : Expr(0.0f);
-        acc(c, x, y, n) += in.w(c, r.x, r.y, r.z) *
-                           padded(r.x, x * sx + r.y * dx - pl, y * sy + r.z * dy - pt, n);
-    }
-    out(c, x, y, n) = activate(residual(acc(c, x, y, n)), e);
-
-    // The register tile: `block` output channels (channel_vectors vectors) x pixel_tile pixels.
-    const int block = vec * s.channel_vectors, pixels = s.pixel_tile;
-    const int width = static_cast<int>(ys.extents[1]), height = static_cast<int>(ys.extents[2]);
-    Var co("co"), ci("ci"), xo("xo"), xi("xi"), xp("xp"), t("t");
-    out.split(c, co, ci, block).split(x, xo, xi, pixels);
-    if (height == 1 && width > pixels) {
-        // One long row of pixels (the 1x1 conv as a matrix product): parallel over chunks of it.
-        const int tiles = (width + pixels - 1) / pixels;
-        const int chunk = std::max(1, (tiles + 15) / 16);
-        out.split(xo, xp, xo, chunk, TailStrategy::GuardWithIf)
-            .reorder(ci, xi, xo, xp, co, y, n);
-        if (s.parallel) out.fuse(xp, co, t).parallel(t);
-    } else {
-        out.reorder(ci, xi, xo, y, co, n);
-        if (s.parallel) out.fuse(y, co, t).parallel(t);
-    }
-    if (vec > 1) out.vectorize(ci, vec);
-    out.unroll(ci).unroll(xi);
-
-    acc.compute_at(out, xo);
-    if (vec > 1) acc.vectorize(c, vec);
-    acc.unroll(c).unroll(x);
-    if (depthwise) {
-        RVar rx = r.x, ry = r.y;
-        acc.update().reorder(c, x, rx, ry);
-        if (vec > 1) acc.update().vectorize(c, vec);
-        acc.update().unroll(c).unroll(x);
-        if (kw * kh <= 25) acc.update().unroll(rx).unroll(ry);
-    } else {
-        RVar rc = r.x, rx = r.y, ry = r.z;
-        acc.update().reorder(c, x, rc, rx, ry);
-        if (vec > 1) acc.update().vectorize(c, vec);
-        acc.update().unroll(c).unroll(x);
-        if (s.reduction_unroll > 1 && ci_total % s.reduction_unroll == 0)
-            acc.update().unroll(rc, s.reduction_unroll);
-    }
-    build.output = out;
-    build.vars = {c, x, y, n};
 }
 
 void build_conv_transpose(const ir::Graph &g, const ir::Op &op, const KernelPlan &plan,

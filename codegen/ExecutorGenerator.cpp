@@ -61,7 +61,7 @@ std::string c_string(const std::string &s) {
 
 } // namespace
 
-ModelPlan plan_model(const ir::Graph &g, const TargetInfo &target) {
+ModelPlan plan_model(const ir::Graph &g, const TargetInfo &target, const TunedSchedules *tuned) {
     ModelPlan plan;
     const std::vector<ir::OpId> order = ir::topological_order(g);
     const std::vector<bool> live = ir::live_ops(g);
@@ -98,7 +98,12 @@ ModelPlan plan_model(const ir::Graph &g, const TargetInfo &target) {
         const int step = step_of[static_cast<size_t>(id)];
         if (op.kind == ir::OpKind::input || op.kind == ir::OpKind::constant) continue;
         for (size_t r = 0; r < op.outputs.size(); ++r) {
-            KernelPlan kernel = plan_kernel(g, id, static_cast<int>(r), target);
+            const Schedule *forced = nullptr;
+            if (tuned && !tuned->empty()) {
+                auto it = tuned->find(workload_key(g, id, static_cast<int>(r), target));
+                if (it != tuned->end()) forced = &it->second;
+            }
+            KernelPlan kernel = plan_kernel(g, id, static_cast<int>(r), target, forced);
             for (const KernelOperand &in : kernel.inputs)
                 if (g.constant_data(in.value)) add_weights(in);
             plan.kernels.push_back(std::move(kernel));

@@ -27,7 +27,8 @@ struct ModelPlan {
     std::map<std::pair<ir::ValueId, Packing>, int64_t> weight_offsets;
 };
 
-ModelPlan plan_model(const ir::Graph &g, const TargetInfo &target);
+// `tuned` (by workload_key()) replaces the template schedules of the workloads it lists.
+ModelPlan plan_model(const ir::Graph &g, const TargetInfo &target, const TunedSchedules *tuned = nullptr);
 
 // The executor's C++ source for `plan`.
 std::string generate_executor(const ir::Graph &g, const ModelPlan &plan);

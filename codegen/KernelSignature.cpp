@@ -2,6 +2,7 @@
 // and packings, the schedule template's knobs, and the signature naming all of it.
 #include "codegen/KernelSignature.h"
 
+#include "codegen/ConvSchedules.h"
 #include "ir/Epilogue.h"
 #include "ir/Error.h"
 #include "ir/ShapeInference.h"
@@ -15,7 +16,7 @@
 
 namespace cnnc::codegen {
 
-const char *const codegen_version = "cnnc-codegen-4";
+const char *const codegen_version = "cnnc-codegen-5";
 const char *const wrong_kernel_variable = "CNNC_TEST_ONLY_WRONG_KERNEL";
 
 namespace {
@@ -123,7 +124,36 @@ std::string conv_algorithm(const ir::Graph &g, const ir::Op &op) {
     return depthwise ? "conv-depthwise" : "conv-grouped";
 }
 
-void plan_conv(const ir::Graph &g, const ir::Op &op, KernelPlan &plan, const TargetInfo &target) {
+// The CPU plan of a conv: the blocked kernels (BlockedConvKernels.cpp) with the schedule the cost
+// model ranks first, or `forced`; a grouped conv whose groups fit no channel block runs the
+// generic grouped kernel.
+void plan_conv_cpu(const ir::Graph &g, const ir::Op &op, KernelPlan &plan, const TargetInfo &target,
+                   const Schedule *forced) {
+    const auto &a = op.attr<ir::Conv2DAttrs>();
+    const ir::ValueId w = op.inputs[1];
+    const ir::Dims &wd = g.type(w).dims;
+    const ConvShape shape = conv_shape_of(a, plan);
+    Schedule s = forced && blocked_conv_feasible(shape, *forced) ? *forced : default_conv_schedule(shape, target);
+    KernelOperand &weights = plan.inputs[1];
+    if (shape.depthwise) {
+        weights.packing = Packing::depthwise_weights;
+        weights.shape = dense_shape({wd[0], wd[3], wd[2]});
+    } else if (blocked_conv_feasible(shape, s)) {
+        const int64_t lanes = static_cast<int64_t>(s.vector_width) * s.channel_vectors;
+        weights.packing = Packing::blocked_conv;
+        weights.groups = a.groups;
+        weights.shape = dense_shape({lanes, blocked_reduction(shape, s) / (wd[2] * wd[3]), wd[3], wd[2],
+                                     (wd[0] + lanes - 1) / lanes});
+    } else {
+        plan.algorithm = "conv-grouped-generic";
+        weights.packing = Packing::grouped_weights;
+        weights.shape = dense_shape({wd[0] / a.groups, wd[1], wd[3], wd[2], a.groups});
+    }
+    plan.schedule = s;
+}
+
+void plan_conv(const ir::Graph &g, const ir::Op &op, KernelPlan &plan, const TargetInfo &target,
+               const Schedule *forced) {
     const auto &a = op.attr<ir::Conv2DAttrs>();
     const ir::Epilogue epilogue = ir::epilogue_of(op);
     const ir::ValueId x = op.inputs[0], w = op.inputs[1], y = op.outputs[0];
@@ -154,9 +184,7 @@ void plan_conv(const ir::Graph &g, const ir::Op &op, KernelPlan &plan, const Tar
     if (epilogue.bias) plan.inputs.push_back(KernelOperand{*epilogue.bias, Packing::none, dense_shape({out_channels})});
     if (epilogue.residual) plan.inputs.push_back(KernelOperand{*epilogue.residual, Packing::none, output.shape});
     plan.output = output;
-    const BufferShape &o = output.shape;
-    const int max_cv = plan.algorithm == "conv-depthwise" ? 2 : plan.algorithm == "conv-grouped" ? 1 : 4;
-    plan.schedule = tile_schedule(o.extents[0], o.extents[1], o.span(), target, max_cv);
+    plan_conv_cpu(g, op, plan, target, forced);
 }
 
 void plan_gemm(const ir::Graph &g, const ir::Op &op, KernelPlan &plan, const TargetInfo &target) {
@@ -187,13 +215,14 @@ const char *packing_name(Packing packing) {
     case Packing::depthwise_weights: return "depthwise";
     case Packing::grouped_weights: return "grouped";
     case Packing::transposed_matrix: return "transposed";
+    case Packing::blocked_conv: return "blocked";
     }
     return "?";
 }
 
 std::string Schedule::to_string() const {
-    return fmt::format("vec={},cv={},px={},ru={},par={}", vector_width, channel_vectors, pixel_tile,
-                       reduction_unroll, parallel);
+    return fmt::format("vec={},cv={},px={},ru={},par={},rows={},order={}", vector_width, channel_vectors,
+                       pixel_tile, reduction_unroll, parallel, row_tile, task_order);
 }
 
 uint64_t stable_hash(const std::string &text) {
@@ -205,7 +234,19 @@ uint64_t stable_hash(const std::string &text) {
     return h;
 }
 
-KernelPlan plan_kernel(const ir::Graph &g, ir::OpId op_id, int result_index, const TargetInfo &target) {
+std::string workload_key(const ir::Graph &g, ir::OpId op_id, int result_index, const TargetInfo &target) {
+    const ir::Op &op = g.op(op_id);
+    if (op.kind != ir::OpKind::conv2d) return {};
+    const ir::Epilogue epilogue = ir::epilogue_of(op);
+    std::string key = fmt::format("{}|{}|result={}|{}|bias={},residual={}|", target.halide_target,
+                                  ir::op_name(op.kind), result_index, attrs_text(op.attrs),
+                                  epilogue.bias.has_value(), epilogue.residual.has_value());
+    for (ir::ValueId v : op.inputs) key += fmt::format("in{}|", ir::dims_to_string(g.type(v).dims));
+    return key + fmt::format("out{}", ir::dims_to_string(g.type(op.outputs.at(static_cast<size_t>(result_index))).dims));
+}
+
+KernelPlan plan_kernel(const ir::Graph &g, ir::OpId op_id, int result_index, const TargetInfo &target,
+                       const Schedule *forced) {
     const ir::Op &op = g.op(op_id);
     internal_assert(op.kind != ir::OpKind::input && op.kind != ir::OpKind::constant,
                     "{} needs no kernel", ir::describe_op(g, op));
@@ -214,7 +255,7 @@ KernelPlan plan_kernel(const ir::Graph &g, ir::OpId op_id, int result_index, con
     plan.op = op_id;
     plan.result_index = result_index;
     switch (op.kind) {
-    case ir::OpKind::conv2d: plan_conv(g, op, plan, target); break;
+    case ir::OpKind::conv2d: plan_conv(g, op, plan, target, forced); break;
     case ir::OpKind::gemm: plan_gemm(g, op, plan, target); break;
     default:
         plan.algorithm = std::string(ir::op_name(op.kind));

@@ -10,6 +10,7 @@
 #include "ir/Graph.h"
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,10 @@ struct Schedule {
     int pixel_tile = 1;       // output pixels (along x) held in registers per tile
     int reduction_unroll = 1; // unroll factor of the innermost reduction loop
     bool parallel = true;     // run the outer loop across threads
+    // Blocked convolutions (conv-direct, conv-gemm-1x1, blocked conv-grouped, conv-depthwise):
+    int row_tile = 1;   // output rows per parallel task (depthwise: also the padded-input strip)
+    int task_order = 0; // 0: tasks over (rows, channel blocks); 1: a task runs every channel
+                        // block of its rows (input rows reused across blocks, weights re-read)
 
     std::string to_string() const;
 };
@@ -41,6 +46,9 @@ enum class Packing {
     depthwise_weights, // [O,1,kh,kw] -> (c, kx, ky)
     grouped_weights,   // [O,I/g,kh,kw] -> (co in group, ci in group, kx, ky, group)
     transposed_matrix, // [N,K] -> [K,N] standard (a gemm's trans_b folded into the weights)
+    blocked_conv,      // [O,I/g,kh,kw] -> (lane, k, kx, ky, block): each block of B output
+                       // channels contiguous, its reduction over k input channels (a grouped
+                       // conv's block spans whole groups; weights outside a lane's group are 0)
 };
 const char *packing_name(Packing packing);
 
@@ -48,6 +56,7 @@ struct KernelOperand {
     ir::ValueId value = -1;
     Packing packing = Packing::none;
     BufferShape shape; // as the kernel reads it (may view the value under another shape)
+    int64_t groups = 1; // blocked_conv: the conv's groups (the packing zero-fills across them)
 };
 
 struct KernelPlan {
@@ -64,7 +73,19 @@ struct KernelPlan {
 // Plans the kernel computing result `result_index` of op `op`. Ops that need no kernel (input,
 // constant) are not planned. Throws CompileError naming the op for what codegen cannot compile
 // (a non-f32 tensor, a conv whose weights are not constant).
-KernelPlan plan_kernel(const ir::Graph &g, ir::OpId op, int result_index, const TargetInfo &target);
+// `forced`, when given, replaces the template's schedule (a tuning record or a tuning candidate);
+// the packings follow it.
+KernelPlan plan_kernel(const ir::Graph &g, ir::OpId op, int result_index, const TargetInfo &target,
+                       const Schedule *forced = nullptr);
+
+// What a kernel computes, independent of how: the op kind, attributes, epilogue, operand and
+// result types and the target. Tuning records are keyed by it, so a record applies to any model
+// with the same layer. Empty for kinds nothing tunes (only conv2d is tuned: convolutions are nearly all the time).
+std::string workload_key(const ir::Graph &g, ir::OpId op, int result_index, const TargetInfo &target);
+
+// Schedules chosen by tuning, by workload_key() (from a tuning database).
+using TunedSchedules = std::map<std::string, Schedule>;
+
 
 // Test-only: when $CNNC_TEST_ONLY_WRONG_KERNEL names an algorithm (conv-direct, pointwise op
 // names, ...), plan_kernel marks kernels of that algorithm and compile_kernel builds them wrong on

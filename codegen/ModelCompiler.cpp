@@ -5,6 +5,7 @@
 #include "codegen/KernelBuilder.h"
 #include "codegen/KernelCache.h"
 #include "codegen/LibraryLinker.h"
+#include "codegen/TuningDatabase.h"
 #include "ir/Error.h"
 
 #include <fmt/format.h>
@@ -53,10 +54,17 @@ CompileStats compile_model(const ir::Graph &g, const CompileOptions &options) {
     };
     if (options.library_path.empty()) user_error("no output library given (-o libNAME.so)");
     const TargetInfo target = parse_target(options.target);
-    const ModelPlan plan = plan_model(g, target);
+    TunedSchedules tuned = options.tuned;
+    if (!options.tuning_db.empty()) {
+        if (!fs::exists(options.tuning_db)) user_error("--db {}: no such tuning database", options.tuning_db);
+        for (auto &[workload, schedule] : TuningDatabase::load(options.tuning_db).best()) tuned.emplace(workload, schedule);
+    }
+    const ModelPlan plan = plan_model(g, target, &tuned);
 
     CompileStats stats;
     stats.kernels = static_cast<int>(plan.kernels.size());
+    for (const KernelPlan &k : plan.kernels)
+        if (tuned.count(workload_key(g, k.op, k.result_index, target))) ++stats.tuned;
     std::map<std::string, const KernelPlan *> distinct;
     for (const KernelPlan &k : plan.kernels) distinct.emplace(k.function_name, &k);
     stats.distinct = static_cast<int>(distinct.size());

@@ -18,6 +18,11 @@ struct CompileOptions {
     // Progress (kernels compiled / cached / total, elapsed) on one updating line; the driver
     // turns it on when stderr is a terminal. Off, nothing is printed.
     bool progress = false;
+    // A tuning database (codegen/TuningDatabase.h): its best record per workload replaces the
+    // template's schedule; workloads without one keep the template's.
+    std::string tuning_db;
+    // Or the schedules themselves (what `cnnc tune` compiles its candidates with).
+    TunedSchedules tuned;
 };
 
 struct CompileStats {
@@ -25,6 +30,7 @@ struct CompileStats {
     int distinct = 0; // distinct signatures among them
     int compiled = 0; // compiled now
     int cached = 0;   // found in the cache
+    int tuned = 0;    // kernel calls whose schedule came from tuning
     double seconds = 0;
 };
 

@@ -10,6 +10,7 @@ namespace cnnc::driver {
 void add_opt_command(CLI::App &app, int &exit_status);
 void add_eval_command(CLI::App &app, int &exit_status);
 void add_compile_command(CLI::App &app, int &exit_status);
+void add_tune_command(CLI::App &app, int &exit_status);
 void add_run_command(CLI::App &app, int &exit_status);
 void add_info_command(CLI::App &app, int &exit_status);
 void add_zoo_command(CLI::App &app, int &exit_status);

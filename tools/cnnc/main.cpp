@@ -16,6 +16,7 @@ int main(int argc, char **argv) {
     cnnc::driver::add_opt_command(app, exit_status);
     cnnc::driver::add_eval_command(app, exit_status);
     cnnc::driver::add_compile_command(app, exit_status);
+    cnnc::driver::add_tune_command(app, exit_status);
     cnnc::driver::add_run_command(app, exit_status);
     cnnc::driver::add_info_command(app, exit_status);
     cnnc::driver::add_zoo_command(app, exit_status);

@@ -1,0 +1,177 @@
+// The CPU convolutions: the blocked direct conv (conv-direct, conv-gemm-1x1 and conv-grouped whose
+// groups fit channel blocks) and the depthwise conv, with their schedule templates. Knobs come
+// from the plan (ConvSchedules.cpp picks defaults with its cost model; a tuning record may
+// replace them).
+//
+// Blocked direct conv, after Halide's apps/conv_layer. Data is NHWC; weights are packed per
+// block of B = vector_width x channel_vectors output channels, [block][ky][kx][k][B], so the
+// weights one tile reads are one contiguous stream (an unblocked [..][Co] packing strides by Co
+// per input channel and thrashes the TLB on late layers). A tile of channel_vectors x pixel_tile
+// vectors accumulates in registers while the reduction runs input channels innermost, then the
+// window: per step, channel_vectors weight loads and pixel_tile broadcasts feed cv x px FMAs. The
+// epilogue (bias as the initial value, residual, activation) is applied as the tile is stored.
+// A grouped conv whose block covers whole groups reduces over the block's groups' channels with
+// zero weights across groups (block-diagonal): up to B/cog x the arithmetic, but every lane busy
+// at full vector width, which beats a per-group kernel of 4- or 8-wide vectors; a block inside
+// one group wastes nothing. Tasks are (row strips x channel blocks), or row strips running every
+// block (task_order 1), so late 7x7 and 14x14 layers still give both cores work.
+//
+// Depthwise: each output vector is a window of FMAs over input vectors of the same channels, so
+// it is bound by loads; the tile is channel_vectors x pixel_tile vectors with the window unrolled,
+// and the zero-padded input is copied per task as a strip of row_tile rows plus the window's
+// overlap (in cache), not as a padded copy of the whole image in memory.
+#include "codegen/HalideHelpers.h"
+
+#include "ir/Error.h"
+
+namespace cnnc::codegen {
+
+using namespace Halide;
+
+namespace {
+
+struct Operands {
+    ImageParam x, w;
+    std::optional<ImageParam> bias, residual;
+};
+
+Operands operands(const ir::Op &op, const KernelBuild &build) {
+    const ir::Epilogue e = ir::epilogue_of(op);
+    Operands o{build.params.at(0), build.params.at(1), {}, {}};
+    size_t next = 2;
+    if (e.bias) o.bias = build.params.at(next++);
+    if (e.residual) o.residual = build.params.at(next++);
+    return o;
+}
+
+bool any_padding(const ir::Pads &pad) { return pad[0] || pad[1] || pad[2] || pad[3]; }
+
+} // namespace
+
+void build_blocked_conv(const ir::Graph &, const ir::Op &op, const KernelPlan &plan, KernelBuild &build) {
+    const auto &a = op.attr<ir::Conv2DAttrs>();
+    const ir::Epilogue e = ir::epilogue_of(op);
+    const Operands in = operands(op, build);
+    const Schedule &s = plan.schedule;
+    const BufferShape &xs = plan.inputs[0].shape, &ws = plan.inputs[1].shape, &ys = plan.output.shape;
+    const int ci_total = static_cast<int>(xs.extents[0]), co_total = static_cast<int>(ys.extents[0]);
+    const int lanes = static_cast<int>(ws.extents[0]), reduction = static_cast<int>(ws.extents[1]);
+    const int groups = static_cast<int>(a.groups), cog = co_total / groups, cig = ci_total / groups;
+    const int kw = static_cast<int>(a.kernel[1]), kh = static_cast<int>(a.kernel[0]);
+    const int sx = static_cast<int>(a.stride[1]), sy = static_cast<int>(a.stride[0]);
+    const int dx = static_cast<int>(a.dilation[1]), dy = static_cast<int>(a.dilation[0]);
+    const int pl = static_cast<int>(a.pad[1]), pt = static_cast<int>(a.pad[0]);
+    const int vec = s.vector_width, pixels = s.pixel_tile;
+    const int width = static_cast<int>(ys.extents[1]), height = static_cast<int>(ys.extents[2]);
+    const bool ragged = co_total % lanes != 0;
+
+    Var c("c"), x("x"), y("y"), n("n"), lane("lane"), blk("blk");
+    Func padded("padded");
+    if (any_padding(a.pad)) {
+        padded(c, x, y, n) = BoundaryConditions::constant_exterior(in.x, 0.0f)(c, x, y, n);
+        padded.compute_root().parallel(y);
+        if (ci_total >= vec) padded.vectorize(c, vec);
+    } else {
+        padded(c, x, y, n) = in.x(c, x, y, n);
+    }
+    RDom r(0, reduction, 0, kw, 0, kh, "r");
+    Expr base = groups == 1 ? Expr(0) : (blk * lanes / cog) * cig;
+    Func acc("acc"), out("conv_out");
+    Expr channel = ragged ? min(blk * lanes + lane, co_total - 1) : blk * lanes + lane;
+    acc(lane, blk, x, y, n) = in.bias ? (*in.bias)(channel) : Expr(0.0f);
+    acc(lane, blk, x, y, n) += in.w(lane, r.x, r.y, r.z, blk) *
+                               padded(base + r.x, x * sx + r.y * dx - pl, y * sy + r.z * dy - pt, n);
+    Expr v = acc(c % lanes, c / lanes, x, y, n);
+    if (in.residual) v += (*in.residual)(c, x, y, n);
+    out(c, x, y, n) = activate(v, e);
+
+    Var co("co"), ci("ci"), xo("xo"), xi("xi"), xp("xp"), yo("yo"), yi("yi"), t("t");
+    out.split(c, co, ci, lanes, ragged ? TailStrategy::GuardWithIf : TailStrategy::Auto).split(x, xo, xi, pixels);
+    if (height == 1) {
+        // One long row of pixels (the 1x1 conv as a matrix product): parallel over chunks of it.
+        const int tiles = (width + pixels - 1) / pixels;
+        const int chunk = std::max(1, (tiles + 15) / 16);
+        out.split(xo, xp, xo, chunk, TailStrategy::GuardWithIf).reorder(ci, xi, xo, xp, co, y, n);
+        if (s.parallel) out.fuse(xp, co, t).parallel(t);
+    } else {
+        out.split(y, yo, yi, std::min(s.row_tile, height), TailStrategy::GuardWithIf);
+        if (s.task_order == 0) {
+            out.reorder(ci, xi, xo, yi, co, yo, n);
+            if (s.parallel) out.fuse(co, yo, t).parallel(t);
+        } else {
+            out.reorder(ci, xi, xo, co, yi, yo, n);
+            if (s.parallel) out.parallel(yo);
+        }
+    }
+    if (vec > 1) out.vectorize(ci, vec);
+    out.unroll(ci).unroll(xi);
+
+    acc.compute_at(out, xo);
+    if (vec > 1) acc.vectorize(lane, vec);
+    acc.unroll(lane).unroll(x);
+    RVar rk = r.x, rx = r.y, ry = r.z;
+    acc.update().reorder(lane, x, rk, rx, ry, blk, y, n);
+    if (vec > 1) acc.update().vectorize(lane, vec);
+    acc.update().unroll(lane).unroll(x);
+    if (s.reduction_unroll > 1 && reduction % s.reduction_unroll == 0) acc.update().unroll(rk, s.reduction_unroll);
+    build.output = out;
+    build.vars = {c, x, y, n};
+}
+
+void build_depthwise_conv(const ir::Graph &, const ir::Op &op, const KernelPlan &plan, KernelBuild &build) {
+    const auto &a = op.attr<ir::Conv2DAttrs>();
+    const ir::Epilogue e = ir::epilogue_of(op);
+    const Operands in = operands(op, build);
+    const Schedule &s = plan.schedule;
+    const BufferShape &xs = plan.inputs[0].shape, &ys = plan.output.shape;
+    const int ci_total = static_cast<int>(xs.extents[0]), co_total = static_cast<int>(ys.extents[0]);
+    const int kw = static_cast<int>(a.kernel[1]), kh = static_cast<int>(a.kernel[0]);
+    const int sx = static_cast<int>(a.stride[1]), sy = static_cast<int>(a.stride[0]);
+    const int dx = static_cast<int>(a.dilation[1]), dy = static_cast<int>(a.dilation[0]);
+    const int pl = static_cast<int>(a.pad[1]), pt = static_cast<int>(a.pad[0]);
+    const int vec = s.vector_width, lanes = vec * s.channel_vectors;
+    const int height = static_cast<int>(ys.extents[2]);
+    const int multiplier = co_total / ci_total;
+
+    Var c("c"), x("x"), y("y"), n("n");
+    Func padded("padded");
+    const bool pad = any_padding(a.pad);
+    if (pad) padded(c, x, y, n) = BoundaryConditions::constant_exterior(in.x, 0.0f)(c, x, y, n);
+    else padded(c, x, y, n) = in.x(c, x, y, n);
+    RDom r(0, kw, 0, kh, "r");
+    Func acc("acc"), out("conv_out");
+    // A ragged last block computes whole vectors; its lanes past the last channel read the last
+    // channel's operands (clamped), and the guarded output loop never stores them.
+    const bool ragged = co_total % lanes != 0;
+    Expr cc = ragged ? min(c, co_total - 1) : Expr(c);
+    acc(c, x, y, n) = in.bias ? (*in.bias)(cc) : Expr(0.0f);
+    acc(c, x, y, n) += in.w(cc, r.x, r.y) *
+                       padded(multiplier == 1 ? cc : cc / multiplier, x * sx + r.x * dx - pl, y * sy + r.y * dy - pt, n);
+    Expr v = acc(c, x, y, n);
+    if (in.residual) v += (*in.residual)(c, x, y, n);
+    out(c, x, y, n) = activate(v, e);
+
+    Var co("co"), ci("ci"), xo("xo"), xi("xi"), yo("yo"), yi("yi");
+    out.split(c, co, ci, lanes, ragged ? TailStrategy::GuardWithIf : TailStrategy::Auto)
+        .split(x, xo, xi, s.pixel_tile)
+        .split(y, yo, yi, std::min(s.row_tile, height), TailStrategy::GuardWithIf)
+        .reorder(ci, xi, co, xo, yi, yo, n);
+    if (s.parallel) out.parallel(yo);
+    if (vec > 1) out.vectorize(ci, vec);
+    out.unroll(ci).unroll(xi);
+    if (pad) {
+        padded.compute_at(out, yo);
+        if (ci_total >= vec) padded.vectorize(c, vec);
+    }
+    acc.compute_at(out, co);
+    if (vec > 1) acc.vectorize(c, vec);
+    acc.unroll(c).unroll(x);
+    acc.update().reorder(c, x, r.x, r.y);
+    if (vec > 1) acc.update().vectorize(c, vec);
+    acc.update().unroll(c).unroll(x);
+    if (kw * kh <= 25) acc.update().unroll(r.x).unroll(r.y);
+    build.output = out;
+    build.vars = {c, x, y, n};
+}
+
+} // namespace cnnc::codegen

@@ -1,0 +1,45 @@
+// The CPU schedule space of the blocked convolutions and the analytic cost model that ranks it.
+//
+// A blocked conv (BlockedConvKernels.cpp) computes a register tile of channel_vectors x
+// pixel_tile output vectors per step of its reduction; the tile's shape decides how many loads
+// feed each FMA, how much is computed twice at ragged edges, and how many tasks the two cores
+// share. The model turns those into an estimated time from the machine's throughputs (2 FMAs and
+// 2 loads per cycle per core, 32 vector registers with AVX-512, 16 before). It serves twice: the
+// default template is the candidate the model ranks first (so defaults need no measurement), and
+// `cnnc tune` measures candidates in the model's order, skipping those it ranks far behind.
+#pragma once
+
+#include "codegen/KernelSignature.h"
+
+#include <vector>
+
+namespace cnnc::codegen {
+
+// A convolution as the blocked kernels see it (a 1x1 conv over an NHWC image is one long row).
+struct ConvShape {
+    int64_t in_channels = 0, out_channels = 0, groups = 1;
+    int64_t kernel_h = 1, kernel_w = 1;
+    int64_t width = 1, height = 1; // output pixels along x and y in the kernel's view
+    bool depthwise = false;
+};
+
+// The shape of the conv `plan` computes (its operand shapes and algorithm already planned).
+ConvShape conv_shape_of(const ir::Conv2DAttrs &attrs, const KernelPlan &plan);
+
+// Whether the blocked kernel can run `s` on `shape`: a block of output channels lies in one group
+// or covers whole groups, and a grouped conv's channels fill whole blocks.
+bool blocked_conv_feasible(const ConvShape &shape, const Schedule &s);
+
+// The reduction length of one output block (input channels per block times the window).
+int64_t blocked_reduction(const ConvShape &shape, const Schedule &s);
+
+// Estimated milliseconds of the kernel (both cores), for ranking; not a prediction to report.
+double estimate_conv_ms(const ConvShape &shape, const Schedule &s, const TargetInfo &target);
+
+// Every schedule the template admits for `shape` (feasible ones only), best estimate first.
+std::vector<Schedule> conv_candidates(const ConvShape &shape, const TargetInfo &target);
+
+// The default: the candidate the model ranks first.
+Schedule default_conv_schedule(const ConvShape &shape, const TargetInfo &target);
+
+} // namespace cnnc::codegen

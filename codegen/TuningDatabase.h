@@ -1,0 +1,54 @@
+// The tuning database: one JSON object per line, appended (and flushed to disk) as each trial of
+// `cnnc tune` finishes, so a killed tune loses at most the trial in flight and a rerun continues
+// from what the file holds. A record says which schedule ran a workload (workload_key(): op,
+// attributes, shapes, target) how fast, and whether its output matched the reference; invalid
+// trials are kept too, so a rerun does not try them again. `cnnc compile --db` applies, per
+// workload, the valid record with the lowest median. Lines that do not parse (a line cut short by
+// a kill) are skipped and counted, never fatal.
+//   {"workload":"x86-64-linux-...|conv2d|...","schedule":{"vec":16,"cv":3,...},"median_ms":0.41,
+//    "min_ms":0.39,"valid":true,"error":2.1e-07,"unix_time":1795000000}
+#pragma once
+
+#include "codegen/KernelSignature.h"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cnnc::codegen {
+
+struct TuningRecord {
+    std::string workload; // workload_key(), which starts with the target
+    Schedule schedule;
+    double median_ms = 0, min_ms = 0;
+    bool valid = false;  // output within the tolerance of the reference interpreter's
+    double error = 0;    // max |got - want| / max |want|
+    int64_t unix_time = 0;
+};
+
+// One line of JSON, without the newline.
+std::string to_json_line(const TuningRecord &record);
+// The record a line holds; nullopt if it is not one (malformed, cut short, missing fields).
+std::optional<TuningRecord> parse_record(const std::string &line);
+
+class TuningDatabase {
+  public:
+    // Reads `path` (a missing file is an empty database).
+    static TuningDatabase load(const std::string &path);
+
+    const std::vector<TuningRecord> &records() const { return records_; }
+    int skipped_lines() const { return skipped_; }
+
+    // Appends to the file and to this database; the line is on disk when this returns.
+    void append(const std::string &path, const TuningRecord &record);
+
+    // Per workload, the schedule of the fastest valid record (by median).
+    TunedSchedules best() const;
+
+  private:
+    std::vector<TuningRecord> records_;
+    int skipped_ = 0;
+};
+
+} // namespace cnnc::codegen

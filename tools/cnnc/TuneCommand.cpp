@@ -1,0 +1,55 @@
+// `cnnc tune MODEL --budget 10m --db tuning.jsonl [--target host]`: optimises the model as
+// `compile` does (-O2 by default, so the workloads are the ones compile will plan), then tunes
+// the schedules of its conv workloads within the budget (Tuner.h), appending every trial to the
+// database. `cnnc compile --db` applies the results. Progress on a terminal; a summary always.
+#include "ir/Error.h"
+#include "tools/cnnc/Command.h"
+#include "tools/cnnc/CommonOptions.h"
+#include "tools/cnnc/Tuner.h"
+
+#include <fmt/format.h>
+
+#include <memory>
+
+#include <unistd.h>
+
+namespace cnnc::driver {
+
+void add_tune_command(CLI::App &app, int &exit_status) {
+    struct Options {
+        ModelOptions model;
+        PipelineOptions pipeline;
+        TuneOptions tune;
+        std::string budget = "10m";
+        bool quiet = false;
+    };
+    auto options = std::make_shared<Options>();
+    CLI::App *command = app.add_subcommand(
+        "tune", "Tune the schedules of a model's convolutions on this machine into a tuning database");
+    options->model.add_to(*command);
+    options->pipeline.add_to(*command, true);
+    command->add_option("--db", options->tune.db, "The tuning database (JSON lines), created or appended to")
+        ->required();
+    command->add_option("--budget", options->budget, "Wall-clock budget: 90s, 10m, 1h")->default_val("10m");
+    command->add_option("--target", options->tune.target, "Halide target string, or host")->default_val("host");
+    command->add_option("--cache-dir", options->tune.cache_dir,
+                        "Kernel cache folder (default: $CNNC_CACHE_DIR or ~/.cache/cnnc)");
+    command->add_option("--runs", options->tune.runs, "Timed runs per trial")->check(CLI::PositiveNumber);
+    command->add_option("--prune", options->tune.prune_factor,
+                        "Skip candidates the cost model estimates this many times slower than its best")
+        ->check(CLI::Range(1.0, 100.0));
+    command->add_flag("-q,--quiet", options->quiet, "No progress display, even on a terminal");
+    command->callback([options, &exit_status] {
+        options->tune.budget_seconds = parse_duration(options->budget);
+        options->tune.progress = !options->quiet && isatty(STDERR_FILENO);
+        const ir::Graph g = options->pipeline.run(options->model.load());
+        const TuneSummary s = tune_model(g, options->tune);
+        fmt::print("cnnc tune: {} conv workloads, {} trials ({} invalid) appended to {}; the cost model "
+                   "skipped {} of {} candidates; conv time {:.3f} ms default -> {:.3f} ms tuned ({:.2f}x)\n",
+                   s.workloads, s.trials, s.invalid, options->tune.db, s.pruned, s.candidates, s.default_ms,
+                   s.tuned_ms, s.tuned_ms > 0 ? s.default_ms / s.tuned_ms : 1.0);
+        exit_status = 0;
+    });
+}
+
+} // namespace cnnc::driver

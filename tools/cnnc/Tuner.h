@@ -1,0 +1,53 @@
+// `cnnc tune`: searches the schedule knobs of every distinct conv workload of a model, measuring
+// candidates on this machine and appending each trial to a tuning database.
+//
+// Why candidates are compiled ahead of time and measured in the runner, not with Halide's JIT:
+// the issue allows JIT measurement on the CPU target, but an AOT candidate is exactly the object
+// `cnnc compile --db` later links, run by the same runner (cnnc-run) that `cnnc bench` uses, in a
+// process without libHalide/LLVM (so GPU targets, whose runtimes bring their own LLVM, can use the
+// same path later). It costs little more: each candidate is one kernel compile plus a small link
+// (about a second), against seconds of Halide compilation either way.
+//
+// A trial: the workload alone (one conv with its weights and epilogue, in a one-op graph) is
+// compiled with the candidate's schedule, run once on seeded inputs and compared with the
+// reference interpreter (an output off by more than 1e-4 relative makes the trial invalid: it is
+// recorded, and never wins), then timed with `cnnc-run bench --per-layer` (warm-up runs, then the
+// kernel alone, repeated; its median is the trial's time).
+//
+// The search: candidates come from the schedule template's space (ConvSchedules.h), in the
+// analytic cost model's order; the model prunes those it estimates more than `prune_factor`
+// slower than its best, so trials go to the plausible part of the space. The default schedule
+// is measured first for every workload: that gives each workload's share of the model's time.
+// Then a task scheduler (after Ansor's) repeatedly gives the next trial to the workload with the
+// largest expected saving: its share (calls x best time) times the gain the model still expects
+// from its next candidate, decayed by its run of trials without improvement.
+#pragma once
+
+#include "ir/Graph.h"
+
+#include <string>
+
+namespace cnnc::driver {
+
+struct TuneOptions {
+    std::string db;             // the JSON-lines database, appended to
+    std::string target = "host";
+    double budget_seconds = 600;
+    std::string cache_dir;      // kernel cache (as compile's)
+    int runs = 15, warmup = 3;  // per timed trial
+    double prune_factor = 1.6;  // candidates estimated slower than this x the best are skipped
+    bool progress = false;      // one updating line on stderr (a terminal)
+};
+
+struct TuneSummary {
+    int workloads = 0, trials = 0, invalid = 0;
+    int candidates = 0, pruned = 0; // in the template spaces of all workloads; skipped by the model
+    double default_ms = 0, tuned_ms = 0; // sum over the model's conv calls of default / best time
+};
+
+TuneSummary tune_model(const ir::Graph &g, const TuneOptions &options);
+
+// "10m", "90s", "1h", "600" (seconds).
+double parse_duration(const std::string &text);
+
+} // namespace cnnc::driver
