@@ -7,6 +7,7 @@
 #include "codegen/HalideHelpers.h"
 
 #include "ir/Error.h"
+#include "ir/ResizeTaps.h"
 #include "ir/ShapeInference.h"
 
 #include <algorithm>
@@ -101,44 +102,20 @@ Expr reshaped(const LogicalInput &in, const ir::Dims &out_dims, const std::vecto
 }
 
 // For resize: the input index (or the two indices and weight) each output index reads along one
-// axis, computed in double exactly as reference/Resize.cpp does and embedded as tables.
+// axis (ir/ResizeTaps.h, shared with the reference interpreter), embedded as tables.
 struct AxisTable {
     Buffer<int32_t> first, second;
     Buffer<float> weight;
 };
 
 AxisTable resize_table(const ir::ResizeAttrs &a, int axis, int64_t in_len, int64_t out_len) {
-    const double scale = a.scale.empty() ? static_cast<double>(out_len) / static_cast<double>(in_len)
-                                         : a.scale.at(static_cast<size_t>(axis));
+    const ir::ResizeTaps taps = ir::resize_taps(a, axis, in_len, out_len);
     AxisTable t{Buffer<int32_t>(static_cast<int>(out_len)), Buffer<int32_t>(static_cast<int>(out_len)),
                 Buffer<float>(static_cast<int>(out_len))};
-    auto clamp_index = [in_len](double i) {
-        return static_cast<int32_t>(std::clamp<int64_t>(static_cast<int64_t>(i), 0, in_len - 1));
-    };
-    for (int64_t o = 0; o < out_len; ++o) {
-        const double xo = static_cast<double>(o);
-        double x = 0;
-        if (a.coord == "half_pixel") x = (xo + 0.5) / scale - 0.5;
-        else if (a.coord == "pytorch_half_pixel") x = out_len > 1 ? (xo + 0.5) / scale - 0.5 : 0.0;
-        else if (a.coord == "align_corners")
-            x = out_len == 1 ? 0.0 : xo * static_cast<double>(in_len - 1) / static_cast<double>(out_len - 1);
-        else if (a.coord == "asymmetric") x = xo / scale;
-        else user_error("resize: unknown coordinate mode '{}'", a.coord);
-        const double below = std::floor(x);
-        const int i = static_cast<int>(o);
-        if (a.mode == "nearest") {
-            double pick = below;
-            if (a.nearest == "ceil") pick = std::ceil(x);
-            else if (a.nearest == "floor") pick = below;
-            else if (x - below == 0.5) pick = a.nearest == "round_prefer_ceil" ? below + 1 : below;
-            else pick = x - below < 0.5 ? below : below + 1;
-            t.first(i) = t.second(i) = clamp_index(pick);
-            t.weight(i) = 0;
-        } else {
-            t.first(i) = clamp_index(below);
-            t.second(i) = clamp_index(below + 1);
-            t.weight(i) = static_cast<float>(x - below);
-        }
+    for (int i = 0; i < static_cast<int>(out_len); ++i) {
+        t.first(i) = static_cast<int32_t>(taps.first[static_cast<size_t>(i)]);
+        t.second(i) = static_cast<int32_t>(taps.second[static_cast<size_t>(i)]);
+        t.weight(i) = static_cast<float>(taps.weight[static_cast<size_t>(i)]);
     }
     return t;
 }
