@@ -4,6 +4,7 @@
 //
 // Data is NHWC (Halide dims c, x, y, n: channels innermost). Zero padding is materialised once per
 // call into a padded copy rather than tested in the inner loop.
+#include "codegen/GpuSchedules.h"
 #include "codegen/HalideHelpers.h"
 
 #include "ir/Error.h"
@@ -46,6 +47,7 @@ Func padded_input(const ImageParam &x, const ir::Pads &pad, const Schedule &s, V
 } // namespace
 
 void build_conv(const ir::Graph &g, const ir::Op &op, const KernelPlan &plan, KernelBuild &build) {
+    if (plan.schedule.gpu.active()) return build_conv_gpu(g, op, plan, build);
     if (plan.algorithm == "conv-depthwise") return build_depthwise_conv(g, op, plan, build);
     if (plan.algorithm != "conv-grouped-generic") return build_blocked_conv(g, op, plan, build);
     const auto &a = op.attr<ir::Conv2DAttrs>();
@@ -117,10 +119,11 @@ void build_conv_transpose(const ir::Graph &g, const ir::Op &op, const KernelPlan
     acc(c, x, y, n) = op.inputs.size() > 2 ? build.params[2](c) : Expr(0.0f);
     acc(c, x, y, n) += select(valid, xin.at({n, ci, iy, ix}) * w.at({ci, c % cog, r.z, r.y}), 0.0f);
     out(c, x, y, n) = acc(c, x, y, n);
-    acc.compute_at(out, y);
-    if (plan.schedule.parallel) out.parallel(y);
     build.output = out;
     build.vars = {c, x, y, n};
+    if (plan.schedule.gpu.active()) return schedule_gpu_reduction(out, acc, build.vars, plan.output.shape);
+    acc.compute_at(out, y);
+    if (plan.schedule.parallel) out.parallel(y);
 }
 
 } // namespace cnnc::codegen

@@ -4,6 +4,7 @@
 // definition serves every rank; they are rare in CNNs, so their schedules are the simple pointwise
 // one (vectorised innermost, parallel outermost), except concat, which copies each part with a
 // vectorised loop straight into its slice of the output.
+#include "codegen/GpuSchedules.h"
 #include "codegen/HalideHelpers.h"
 
 #include "ir/Error.h"
@@ -49,6 +50,11 @@ void build_concat(const ir::Graph &g, const ir::Op &op, const KernelPlan &plan, 
         out(to) = build.params[i](from);
         const int extent0 = static_cast<int>(part.extents[0]);
         Stage stage = out.update(static_cast<int>(i));
+        if (plan.schedule.gpu.active()) {
+            schedule_gpu_update(stage, r);
+            offset += g.type(op.inputs[i]).dims[static_cast<size_t>(axis)];
+            continue;
+        }
         stage.allow_race_conditions(); // each point of r writes its own output element
         if (extent0 >= plan.schedule.vector_width && plan.schedule.vector_width > 1)
             stage.vectorize(r[0], plan.schedule.vector_width);
@@ -60,6 +66,9 @@ void build_concat(const ir::Graph &g, const ir::Op &op, const KernelPlan &plan, 
                 }
         offset += g.type(op.inputs[i]).dims[static_cast<size_t>(axis)];
     }
+    // The pure stage writes nothing (undef), but its loop nest must be on the device too: a GPU
+    // kernel never touches host memory.
+    if (plan.schedule.gpu.active()) schedule_gpu_pointwise(out, vars, plan.output.shape);
     build.output = out;
     build.vars = vars;
 }
@@ -194,8 +203,12 @@ void build_data_movement(const ir::Graph &g, const ir::Op &op, const KernelPlan 
         highest(reduced_vars) = maximum(in.at(along));
         total(reduced_vars) = sum(exp(in.at(along) - highest(reduced_vars)));
         out(vars) = exp(in.at(at) - highest(reduced_vars)) / total(reduced_vars);
-        highest.compute_root();
-        total.compute_root();
+        // On a GPU each thread recomputes its row's max and sum (softmax rows are short) rather
+        // than keep them in device memory between kernels.
+        if (!plan.schedule.gpu.active()) {
+            highest.compute_root();
+            total.compute_root();
+        }
         break;
     }
     case ir::OpKind::lrn: {

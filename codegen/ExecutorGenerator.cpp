@@ -19,7 +19,10 @@ namespace cnnc::codegen {
 
 namespace {
 
-constexpr int64_t alignment = 64;
+// 64 bytes for CPU vector loads. OpenCL passes each kernel operand as a sub-buffer of the device
+// arena, whose offset must be a multiple of the device's base address alignment (up to 4096 bits
+// on current GPUs), so GPU targets align to 512 bytes.
+int64_t alignment = 64;
 
 int64_t aligned(int64_t bytes) { return (bytes + alignment - 1) / alignment * alignment; }
 
@@ -62,6 +65,7 @@ std::string c_string(const std::string &s) {
 } // namespace
 
 ModelPlan plan_model(const ir::Graph &g, const TargetInfo &target, const TunedSchedules *tuned) {
+    alignment = target.gpu() ? 512 : 64;
     ModelPlan plan;
     const std::vector<ir::OpId> order = ir::topological_order(g);
     const std::vector<bool> live = ir::live_ops(g);

@@ -4,6 +4,7 @@
 // output columns are vectorised in register tiles of channel_vectors vectors, the K reduction
 // runs innermost, and column blocks run in parallel. At batch 1 (the classifier of a CNN) this is
 // a matrix-vector product bound by reading B once.
+#include "codegen/GpuSchedules.h"
 #include "codegen/HalideHelpers.h"
 
 #include "ir/Error.h"
@@ -42,6 +43,9 @@ void build_gemm(const ir::Graph &g, const ir::Op &op, const KernelPlan &plan, Ke
     out(col, row) = activate(v, e);
 
     const Schedule &s = plan.schedule;
+    build.output = out;
+    build.vars = {col, row};
+    if (s.gpu.active()) return schedule_gpu_gemm(out, acc, col, row, r, plan.output.shape, s.gpu);
     const int vec = s.vector_width, block = vec * s.channel_vectors;
     Var co("co"), ci("ci");
     out.split(col, co, ci, block).reorder(ci, row, co);

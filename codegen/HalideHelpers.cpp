@@ -1,6 +1,7 @@
 // Shared pieces of the Halide kernel builders (see HalideHelpers.h).
 #include "codegen/HalideHelpers.h"
 
+#include "codegen/GpuSchedules.h"
 #include "ir/Error.h"
 
 namespace cnnc::codegen {
@@ -69,6 +70,7 @@ Expr activate(Expr v, const ir::Epilogue &e) {
 
 void schedule_pointwise(Func f, const std::vector<Var> &vars, const BufferShape &shape,
                         const Schedule &schedule) {
+    if (schedule.gpu.active()) return schedule_gpu_pointwise(f, vars, shape);
     if (shape.rank() == 0) return;
     if (schedule.vector_width > 1 && shape.extents[0] >= schedule.vector_width)
         f.vectorize(vars[0], schedule.vector_width);

@@ -43,6 +43,7 @@ void compile_into(const ir::Graph &g, const KernelPlan &plan, const TargetInfo &
                   const std::string &object) {
     const std::string tmp = fmt::format("{}.tmp.{}", object, getpid());
     compile_kernel(g, plan, target, tmp);
+    if (target.gpu()) fs::rename(tmp + ".device", object + ".device");
     write_atomically(object + ".sig", plan.signature);
     fs::rename(tmp, object);
 }

@@ -3,6 +3,7 @@
 #include "codegen/KernelSignature.h"
 
 #include "codegen/ConvSchedules.h"
+#include "codegen/GpuSchedules.h"
 #include "ir/Epilogue.h"
 #include "ir/Error.h"
 #include "ir/ShapeInference.h"
@@ -184,7 +185,10 @@ void plan_conv(const ir::Graph &g, const ir::Op &op, KernelPlan &plan, const Tar
     if (epilogue.bias) plan.inputs.push_back(KernelOperand{*epilogue.bias, Packing::none, dense_shape({out_channels})});
     if (epilogue.residual) plan.inputs.push_back(KernelOperand{*epilogue.residual, Packing::none, output.shape});
     plan.output = output;
-    plan_conv_cpu(g, op, plan, target, forced);
+    if (!target.gpu()) return plan_conv_cpu(g, op, plan, target, forced);
+    const BufferShape &o = output.shape;
+    const int max_cv = plan.algorithm == "conv-depthwise" ? 2 : plan.algorithm == "conv-grouped" ? 1 : 4;
+    plan.schedule = tile_schedule(o.extents[0], o.extents[1], o.span(), target, max_cv);
 }
 
 void plan_gemm(const ir::Graph &g, const ir::Op &op, KernelPlan &plan, const TargetInfo &target) {
@@ -221,8 +225,10 @@ const char *packing_name(Packing packing) {
 }
 
 std::string Schedule::to_string() const {
-    return fmt::format("vec={},cv={},px={},ru={},par={},rows={},order={}", vector_width, channel_vectors,
-                       pixel_tile, reduction_unroll, parallel, row_tile, task_order);
+    std::string text = fmt::format("vec={},cv={},px={},ru={},par={},rows={},order={}", vector_width,
+                                   channel_vectors, pixel_tile, reduction_unroll, parallel, row_tile,
+                                   task_order);
+    return gpu.active() ? text + "," + gpu.to_string() : text;
 }
 
 uint64_t stable_hash(const std::string &text) {
@@ -264,6 +270,7 @@ KernelPlan plan_kernel(const ir::Graph &g, ir::OpId op_id, int result_index, con
         plan.schedule = pointwise_schedule(plan.output.shape, target);
         break;
     }
+    if (target.gpu()) plan_for_gpu(g, plan, target);
     // The signature: everything the generated code depends on, and nothing else (no names, no
     // weight values), so equal workloads share one object.
     std::string sig = fmt::format("{}|{}|{}|result={}|{}|", codegen_version, target.halide_target,

@@ -21,6 +21,18 @@ namespace cnnc::codegen {
 struct TargetInfo {
     std::string halide_target; // Halide's target string, e.g. x86-64-linux-avx512_skylake-...
     int vector_width = 8;      // natural f32 lanes per vector on this target
+    // The GPU API kernels run on ("cuda", "opencl"), empty for the CPU; see GpuSchedules.h.
+    std::string gpu_api;
+    bool gpu() const { return !gpu_api.empty(); }
+};
+
+// The knobs of a GPU schedule template (GpuSchedules.cpp); all zero for a CPU schedule.
+struct GpuSchedule {
+    int threads_c = 0, threads_x = 0; // threads of a block across output channels and pixels
+    int tile_c = 1, tile_x = 1;       // outputs per thread (a register tile)
+    int reduction_chunk = 1;          // input channels staged through shared memory per step
+    bool active() const { return threads_c > 0; }
+    std::string to_string() const;
 };
 
 // A kernel's schedule knobs. Templates choose them from the shapes and the target; a tuning
@@ -35,6 +47,7 @@ struct Schedule {
     int row_tile = 1;   // output rows per parallel task (depthwise: also the padded-input strip)
     int task_order = 0; // 0: tasks over (rows, channel blocks); 1: a task runs every channel
                         // block of its rows (input rows reused across blocks, weights re-read)
+    GpuSchedule gpu;          // set on GPU targets: the GPU template's knobs replace the above
 
     std::string to_string() const;
 };
@@ -85,7 +98,6 @@ std::string workload_key(const ir::Graph &g, ir::OpId op, int result_index, cons
 
 // Schedules chosen by tuning, by workload_key() (from a tuning database).
 using TunedSchedules = std::map<std::string, Schedule>;
-
 
 // Test-only: when $CNNC_TEST_ONLY_WRONG_KERNEL names an algorithm (conv-direct, pointwise op
 // names, ...), plan_kernel marks kernels of that algorithm and compile_kernel builds them wrong on

@@ -1,6 +1,7 @@
 // The model compiler (see ModelCompiler.h).
 #include "codegen/ModelCompiler.h"
 
+#include "codegen/DeviceExecutor.h"
 #include "codegen/ExecutorGenerator.h"
 #include "codegen/KernelBuilder.h"
 #include "codegen/KernelCache.h"
@@ -87,12 +88,23 @@ CompileStats compile_model(const ir::Graph &g, const CompileOptions &options) {
     std::vector<std::string> objects;
     for (const KernelPlan *k : todo) objects.push_back(cache.object_path(*k));
     objects.push_back(cache.runtime_object(target));
+    if (!options.device_code_dir.empty()) {
+        if (!target.gpu()) user_error("--emit-device-code needs a GPU target (host-cuda, host-opencl)");
+        std::error_code ec;
+        fs::create_directories(options.device_code_dir, ec);
+        for (const KernelPlan *k : todo) {
+            const std::string from = cache.object_path(*k) + ".device";
+            if (!fs::exists(from)) user_error("the kernel cache has {} without its device code; clear {}", k->function_name, cache.dir());
+            fs::copy_file(from, fmt::format("{}/{}.{}", options.device_code_dir, k->function_name, target.gpu_api == "cuda" ? "ptx" : "cl"),
+                          fs::copy_options::overwrite_existing);
+        }
+    }
 
     ScratchDir scratch;
     LinkJob job;
     job.library_path = options.library_path;
     job.work_dir = scratch.path;
-    job.executor_source = generate_executor(g, plan);
+    job.executor_source = generate_executor(g, plan) + generate_device_executor(g, plan, target);
     job.weights_path = scratch.path + "/weights.bin";
     {
         std::ofstream out(job.weights_path, std::ios::binary);

@@ -23,6 +23,9 @@ struct CompileOptions {
     std::string tuning_db;
     // Or the schedules themselves (what `cnnc tune` compiles its candidates with).
     TunedSchedules tuned;
+    // GPU targets: a folder to write each distinct kernel's device code into (NAME.ptx for
+    // CUDA, NAME.cl for OpenCL), e.g. to check it with ptxas.
+    std::string device_code_dir;
 };
 
 struct CompileStats {

@@ -6,6 +6,7 @@
 // input always; pad positions too for avg_pool with count_include_pad, but never the part of a
 // ceil_mode window past the end padding. The divisor therefore factors into a per-column count
 // times a per-row count, each a small table computed in the kernel.
+#include "codegen/GpuSchedules.h"
 #include "codegen/HalideHelpers.h"
 
 #include "ir/Error.h"
@@ -30,6 +31,10 @@ Expr taps_in(Expr o, int stride, int dilation, int pad_begin, int kernel, int lo
 
 void schedule_channels_rows(Func out, Func acc, Var c, Var y, const BufferShape &shape,
                             const Schedule &s) {
+    if (s.gpu.active()) {
+        Var x("x"), n("n");
+        return schedule_gpu_reduction(out, acc, {c, x, y, n}, shape);
+    }
     Var co("co"), ci("ci");
     const int vec = s.vector_width;
     if (vec > 1) {

@@ -3,6 +3,7 @@
 // static library. Nothing here throws across the boundary: every entry point catches, records a
 // per-thread message and returns a status. Inputs are converted from NCHW into the standard
 // (channels-innermost) layout in the instance's arena, outputs back, so users only see NCHW.
+#include "runtime/DeviceRuntime.h"
 #include "runtime/ModelInterface.h"
 
 #include <cstdarg>
@@ -14,6 +15,7 @@
 
 struct cnnc_instance {
     unsigned char *arena = nullptr;
+    cnnc_device_state *device = nullptr; // GPU libraries: device arena and weights
 };
 
 namespace {
@@ -174,6 +176,22 @@ const cnnc_model_operand *checked_operand(cnnc_instance *instance, int32_t kerne
 
 } // namespace
 
+namespace cnnc::runtime {
+
+int fail(int status, const char *format, ...) {
+    char buffer[1024];
+    va_list args;
+    va_start(args, format);
+    std::vsnprintf(buffer, sizeof buffer, format, args);
+    va_end(args);
+    return ::fail(status, "%s", buffer);
+}
+
+const char *halide_message() { return kernel_message.c_str(); }
+void clear_halide_message() { kernel_message.clear(); }
+
+} // namespace cnnc::runtime
+
 extern "C" {
 
 // Overrides the Halide runtime's weak default (which prints to stderr): a kernel's error becomes
@@ -218,12 +236,20 @@ int cnnc_create(cnnc_instance **instance) {
         delete created;
         return fail(CNNC_ERROR_OUT_OF_MEMORY, "cnnc_create: cannot allocate the %zu-byte arena", bytes);
     }
+    if (const cnnc_device_model *dm = cnnc_device_model_definition()) {
+        if (const int status = cnnc::runtime::device_create(*dm, model(), &created->device)) {
+            std::free(created->arena);
+            delete created;
+            return status;
+        }
+    }
     *instance = created;
     return CNNC_OK;
 }
 
 int cnnc_destroy(cnnc_instance *instance) {
     if (!instance) return CNNC_OK;
+    cnnc::runtime::device_destroy(instance->device);
     std::free(instance->arena);
     delete instance;
     return CNNC_OK;
@@ -255,6 +281,8 @@ int cnnc_run(cnnc_instance *instance, const float *const *inputs, const int64_t 
                         t.name, shape_text(t).c_str(), static_cast<long long>(num_elements(t)),
                         static_cast<long long>(output_sizes[i]));
     }
+    // GPU libraries keep the boundary tensors in NCHW in device memory: copies, no transposes.
+    if (instance->device) return cnnc::runtime::device_run_host(instance->device, m, instance->arena, inputs, outputs);
     for (int32_t i = 0; i < m.num_inputs; ++i)
         nchw_to_standard(m.inputs[i], inputs[i],
                          reinterpret_cast<float *>(instance->arena + m.inputs[i].offset));
@@ -336,6 +364,31 @@ int cnnc_run_kernel(cnnc_instance *instance, int32_t kernel) {
         return fail(CNNC_ERROR_KERNEL_FAILED, "cnnc_run_kernel: kernel %d (%s) failed with Halide error %d: %s",
                     kernel, model().kernel_names[kernel], status, kernel_message.c_str());
     return CNNC_OK;
+}
+
+int32_t cnnc_device_api(void) {
+    const cnnc_device_model *dm = cnnc_device_model_definition();
+    return dm ? dm->api : CNNC_DEVICE_HOST;
+}
+
+int cnnc_device_context(uint64_t *context, uint64_t *queue) {
+    const cnnc_device_model *dm = cnnc_device_model_definition();
+    if (!context || !queue) return fail(CNNC_ERROR_INVALID_ARGUMENT, "cnnc_device_context: a null argument");
+    if (!dm) return fail(CNNC_ERROR_INVALID_ARGUMENT, "cnnc_device_context: the library runs on the host CPU");
+    kernel_message.clear();
+    if (const int status = dm->context(context, queue))
+        return fail(CNNC_ERROR_DEVICE, "cnnc_device_context: Halide error %d: %s", status, kernel_message.c_str());
+    return CNNC_OK;
+}
+
+int cnnc_run_device(cnnc_instance *instance, const uint64_t *inputs, const uint64_t *outputs) {
+    const cnnc_model &m = model();
+    if (!instance) return fail(CNNC_ERROR_INVALID_ARGUMENT, "cnnc_run_device: instance is null");
+    if (!instance->device)
+        return fail(CNNC_ERROR_INVALID_ARGUMENT, "cnnc_run_device: the library runs on the host CPU; use cnnc_run");
+    if ((m.num_inputs > 0 && !inputs) || !outputs)
+        return fail(CNNC_ERROR_INVALID_ARGUMENT, "cnnc_run_device: inputs or outputs is null");
+    return cnnc::runtime::device_run_device(instance->device, m, inputs, outputs);
 }
 
 const char *cnnc_last_error(void) { return last_error.c_str(); }

@@ -22,7 +22,9 @@ typedef enum cnnc_status {
     CNNC_OK = 0,
     CNNC_ERROR_INVALID_ARGUMENT = 1, /* a null pointer, a bad index, a buffer of the wrong size */
     CNNC_ERROR_OUT_OF_MEMORY = 2,
-    CNNC_ERROR_KERNEL_FAILED = 3 /* a generated kernel reported an error (a bug in cnnc) */
+    CNNC_ERROR_KERNEL_FAILED = 3, /* a generated kernel reported an error (a bug in cnnc) */
+    CNNC_ERROR_DEVICE = 4 /* the GPU runtime failed: no CUDA driver or OpenCL platform, or a device
+                             allocation or copy failed (cnnc_last_error says which) */
 } cnnc_status;
 
 typedef enum cnnc_dtype { CNNC_F32 = 0 } cnnc_dtype;
@@ -58,6 +60,26 @@ int cnnc_destroy(cnnc_instance *instance);
  * output_sizes[i] floats, which must equal the tensors' num_elements. */
 int cnnc_run(cnnc_instance *instance, const float *const *inputs, const int64_t *input_sizes,
              float *const *outputs, const int64_t *output_sizes);
+
+/* ---- GPU libraries (compiled with --target host-cuda or host-opencl) ------------------------
+ * cnnc_create allocates the instance's activation arena in device memory and uploads the weights
+ * there once; if the device runtime is missing (no CUDA driver, no OpenCL platform) it fails with
+ * CNNC_ERROR_DEVICE and cnnc_last_error() says why. cnnc_run then copies host inputs in and
+ * outputs out around the kernels, allocating nothing. cnnc_run_device takes device buffers
+ * instead, so data can stay on the GPU between runs. */
+
+typedef enum cnnc_device { CNNC_DEVICE_HOST = 0, CNNC_DEVICE_CUDA = 1, CNNC_DEVICE_OPENCL = 2 } cnnc_device;
+
+/* Where the library runs its kernels: a cnnc_device. */
+int32_t cnnc_device_api(void);
+/* The API context the library's kernels run in: a CUcontext (CUDA; *queue is 0), or a cl_context
+ * and its cl_command_queue (OpenCL). Device buffers given to cnnc_run_device must belong to it. */
+int cnnc_device_context(uint64_t *context, uint64_t *queue);
+/* Runs the model on device buffers: inputs[i] / outputs[i] are CUdeviceptr (CUDA) or cl_mem
+ * (OpenCL) handles of at least num_elements floats, dense NCHW, as with cnnc_run. The inputs are
+ * copied device-to-device into the arena and the outputs out of it; nothing touches the host.
+ * CNNC_ERROR_INVALID_ARGUMENT on a CPU library. */
+int cnnc_run_device(cnnc_instance *instance, const uint64_t *inputs, const uint64_t *outputs);
 
 /* ---- Kernels, one at a time: for checking and profiling generated code ------------------------
  * (`cnnc test-kernels`, `cnnc bench --per-layer`, a project from `cnnc compile --emit-tests`.)

@@ -9,6 +9,8 @@ build=${BUILD_DIR:-$root/build}
 packages=(cmake ninja-build g++ libhalide14-0-dev llvm-14-dev llvm-14-tools libboost-graph-dev
           libfmt-dev doctest-dev libcli11-dev libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
           python3 python3-numpy graphviz
+          # OpenCL on the CPU (PoCL) for the GPU-target tests; clinfo lists the platform.
+          pocl-opencl-icd ocl-icd-opencl-dev clinfo
           # References for tests (never parts of cnnc): PyTorch/torchvision outputs, ONNX checker.
           python3-torch python3-torchvision python3-onnx)
 missing=()

@@ -8,6 +8,8 @@
 #include "tools/cnnc/Command.h"
 #include "tools/cnnc/CommonOptions.h"
 
+#include <fmt/format.h>
+
 #include <memory>
 
 #include <unistd.h>
@@ -21,6 +23,7 @@ void add_compile_command(CLI::App &app, int &exit_status) {
         codegen::CompileOptions compile;
         bool quiet = false;
         std::string emit_tests;
+        int cuda_capability = 0;
     };
     auto options = std::make_shared<Options>();
     CLI::App *command = app.add_subcommand(
@@ -32,6 +35,11 @@ void add_compile_command(CLI::App &app, int &exit_status) {
     command->add_option("--target", options->compile.target,
                         "Halide target string, or host (the ISA of this machine)")
         ->default_val("host");
+    command->add_option("--cuda-capability", options->cuda_capability,
+                        "With a CUDA target: the compute capability to generate for (70, 75, 80, 86)")
+        ->check(CLI::IsMember({30, 32, 35, 50, 61, 70, 75, 80, 86}));
+    command->add_option("--emit-device-code", options->compile.device_code_dir,
+                        "GPU targets: write each kernel's PTX (.ptx) or OpenCL C (.cl) into this folder");
     command->add_option("--db", options->compile.tuning_db,
                         "A tuning database from `cnnc tune`: its best record per workload replaces the "
                         "default schedule (workloads without one keep it)");
@@ -45,6 +53,13 @@ void add_compile_command(CLI::App &app, int &exit_status) {
         const ir::Graph loaded = options->model.load();
         const ir::Graph g = options->pipeline.run(loaded);
         options->compile.progress = !options->quiet && isatty(STDERR_FILENO);
+        if (options->cuda_capability) {
+            if (options->compile.target.find("cuda") == std::string::npos)
+                user_error("--cuda-capability {} needs a CUDA target (--target host-cuda)", options->cuda_capability);
+            if (options->compile.target.find("cuda_capability") != std::string::npos)
+                user_error("--cuda-capability and a cuda_capability feature in --target {}: give one", options->compile.target);
+            options->compile.target += fmt::format("-cuda_capability_{}", options->cuda_capability);
+        }
         codegen::compile_model(g, options->compile);
         if (!options->emit_tests.empty())
             codegen::emit_test_project(loaded, g, options->compile.library_path,

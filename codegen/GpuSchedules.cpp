@@ -1,0 +1,298 @@
+// GPU schedule templates and their knobs (see GpuSchedules.h).
+#include "codegen/GpuSchedules.h"
+
+#include "codegen/HalideHelpers.h"
+#include "ir/Epilogue.h"
+#include "ir/Error.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace cnnc::codegen {
+
+using namespace Halide;
+
+namespace {
+
+// The largest power of two <= min(limit, extent), at least 1.
+int fit(int limit, int64_t extent) {
+    int v = 1;
+    while (v * 2 <= limit && v * 2 <= extent) v *= 2;
+    return v;
+}
+
+bool is_boundary(const ir::Graph &g, ir::ValueId v) {
+    if (g.constant_data(v)) return false;
+    const auto &ins = g.inputs(), &outs = g.outputs();
+    return std::find(ins.begin(), ins.end(), v) != ins.end() || std::find(outs.begin(), outs.end(), v) != outs.end();
+}
+
+// A 4-D boundary value's view re-strided to NCHW memory: the standard view (C, W, H, N) or the
+// 1x1-conv view (C, H*W, 1, N) keep their extents and read NCHW strides.
+void to_nchw(const ir::Graph &g, KernelOperand &o) {
+    const ir::Dims &d = g.type(o.value).dims;
+    if (d.size() != 4 || !is_boundary(g, o.value)) return;
+    const int64_t n = d[0], c = d[1], h = d[2], w = d[3];
+    const std::vector<int64_t> standard{c, w, h, n}, flat{c, h * w, 1, n};
+    if (o.shape.extents == standard) o.shape.strides = {h * w, 1, w, c * h * w};
+    else if (o.shape.extents == flat) o.shape.strides = {h * w, 1, h * w, c * h * w};
+    else internal_assert(false, "no NCHW view of %{} as {}", g.value(o.value).name, o.shape.to_string());
+}
+
+// The register-tiled conv template's knobs: 2-D blocks of threads_c x threads_x threads, each
+// thread tile_c channels (threads_c apart, so neighbouring threads read neighbouring channels)
+// by tile_x pixels. Sized so a block holds 64-256 threads and 8-32 accumulators per thread, and
+// staged input patch (chunk x patch width floats) stays small in shared memory.
+GpuSchedule conv_knobs(const KernelPlan &plan, const ir::Op &op) {
+    const auto &a = op.attr<ir::Conv2DAttrs>();
+    const BufferShape &o = plan.output.shape;
+    const int64_t channels = o.extents[0], width = o.extents[1];
+    GpuSchedule s;
+    if (plan.algorithm == "conv-depthwise") {
+        s.threads_c = fit(32, channels);
+        s.threads_x = fit(8, width);
+        s.tile_x = static_cast<int>(std::min<int64_t>(2, std::max<int64_t>(1, width / s.threads_x)));
+        return s;
+    }
+    s.threads_c = fit(32, channels);
+    s.tile_c = static_cast<int>(std::clamp<int64_t>(channels / s.threads_c, 1, 4));
+    s.threads_x = fit(plan.algorithm == "conv-gemm-1x1" ? 8 : 4, width);
+    s.tile_x = static_cast<int>(std::clamp<int64_t>(width / s.threads_x, 1, 4));
+    const int64_t in_channels = plan.algorithm == "conv-grouped" ? plan.inputs[1].shape.extents[1]
+                                                                 : plan.inputs[0].shape.extents[0];
+    const int64_t window = a.kernel[0] * a.kernel[1];
+    s.reduction_chunk = 1;
+    // Grow the chunk (up to 16) while it divides the input channels and the block's weights for
+    // one chunk (tile_c*threads_c x chunk x window floats) stay under 16 KB of cache.
+    while (s.reduction_chunk * 2 <= in_channels && in_channels % (s.reduction_chunk * 2) == 0 &&
+           int64_t(s.tile_c) * s.threads_c * s.reduction_chunk * 2 * window * 4 <= 16384 && s.reduction_chunk < 16)
+        s.reduction_chunk *= 2;
+    return s;
+}
+
+GpuSchedule simple_knobs(const BufferShape &o) {
+    GpuSchedule s;
+    s.threads_c = o.rank() > 0 ? fit(64, o.extents[0]) : 1;
+    s.threads_x = o.rank() > 1 ? fit(256 / s.threads_c, o.extents[1]) : 1;
+    return s;
+}
+
+// The output's pure vars beyond the first two, fused into one block dimension (GPUs have three).
+Var fuse_outer(Func f, const std::vector<Var> &vars, size_t first) {
+    Var fused = vars[first];
+    for (size_t d = first + 1; d < vars.size(); ++d) {
+        Var next(vars[d].name() + "_f");
+        f.fuse(fused, vars[d], next);
+        fused = next;
+    }
+    return fused;
+}
+
+} // namespace
+
+std::string GpuSchedule::to_string() const {
+    // "gpu8": the version of the templates in this file, bumped whenever the code they emit changes.
+    return fmt::format("gpu8={}x{}/{}x{}/rc={}", threads_c, threads_x, tile_c, tile_x, reduction_chunk);
+}
+
+void plan_for_gpu(const ir::Graph &g, KernelPlan &plan, const TargetInfo &) {
+    const ir::Op &op = g.op(plan.op);
+    for (KernelOperand &in : plan.inputs) to_nchw(g, in);
+    to_nchw(g, plan.output);
+    if (op.kind == ir::OpKind::conv2d) plan.schedule.gpu = conv_knobs(plan, op);
+    else if (op.kind == ir::OpKind::gemm) {
+        plan.schedule.gpu.threads_c = fit(128, plan.output.shape.extents[0]);
+        plan.schedule.gpu.threads_x = 1;
+        plan.schedule.gpu.tile_x = static_cast<int>(std::min<int64_t>(4, plan.output.shape.extents[1]));
+    } else plan.schedule.gpu = simple_knobs(plan.output.shape);
+}
+
+void build_conv_gpu(const ir::Graph &, const ir::Op &op, const KernelPlan &plan, KernelBuild &build) {
+    const auto &a = op.attr<ir::Conv2DAttrs>();
+    const ir::Epilogue e = ir::epilogue_of(op);
+    const GpuSchedule &s = plan.schedule.gpu;
+    const BufferShape &xs = plan.inputs[0].shape, &ys = plan.output.shape;
+    const int ci_total = static_cast<int>(xs.extents[0]), co_total = static_cast<int>(ys.extents[0]);
+    const int kw = static_cast<int>(a.kernel[1]), kh = static_cast<int>(a.kernel[0]);
+    const int sx = static_cast<int>(a.stride[1]), sy = static_cast<int>(a.stride[0]);
+    const int dx = static_cast<int>(a.dilation[1]), dy = static_cast<int>(a.dilation[0]);
+    const int pl = static_cast<int>(a.pad[1]), pt = static_cast<int>(a.pad[0]);
+    ImageParam x = build.params.at(0), w = build.params.at(1);
+    size_t next = 2;
+    std::optional<ImageParam> bias, residual;
+    if (e.bias) bias = build.params.at(next++);
+    if (e.residual) residual = build.params.at(next++);
+
+    Var c("c"), px("x"), py("y"), n("n");
+    // Zero padding inline: on a GPU the bounds test costs less than a padded copy in memory, and
+    // it happens once per staged element, not per multiply-add. Without padding it still guards
+    // the staging loop, whose last threads may step past the patch (their values go unused).
+    Func source("source");
+    source(c, px, py, n) = BoundaryConditions::constant_exterior(x, 0.0f)(c, px, py, n);
+    Func acc("acc"), out("conv_out");
+    const bool depthwise = plan.algorithm == "conv-depthwise", grouped = plan.algorithm == "conv-grouped";
+    // The accumulators are computed for whole register tiles, past the last channel or pixel
+    // where the output does not divide into tiles (its stores are guarded); clamped coordinates
+    // keep those spare lanes' reads inside the buffers.
+    Expr cc = min(c, co_total - 1), xx = min(px, static_cast<int>(ys.extents[1]) - 1);
+    acc(c, px, py, n) = bias ? (*bias)(cc) : Expr(0.0f);
+    RDom r;
+    if (depthwise) {
+        r = RDom(0, kw, 0, kh, "r");
+        const int multiplier = co_total / ci_total;
+        acc(c, px, py, n) += w(cc, r.x, r.y) * source(multiplier == 1 ? cc : cc / multiplier, xx * sx + r.x * dx - pl,
+                                                     py * sy + r.y * dy - pt, n);
+    } else if (grouped) {
+        const int groups = static_cast<int>(a.groups);
+        const int cog = co_total / groups, cig = ci_total / groups;
+        r = RDom(0, cig, 0, kw, 0, kh, "r");
+        acc(c, px, py, n) += w(cc % cog, r.x, r.y, r.z, cc / cog) *
+                             source((cc / cog) * cig + r.x, xx * sx + r.y * dx - pl, py * sy + r.z * dy - pt, n);
+    } else {
+        r = RDom(0, ci_total, 0, kw, 0, kh, "r");
+        acc(c, px, py, n) += w(cc, r.x, r.y, r.z) * source(r.x, xx * sx + r.y * dx - pl, py * sy + r.z * dy - pt, n);
+    }
+    Expr v = acc(c, px, py, n);
+    if (residual) v += (*residual)(c, px, py, n);
+    out(c, px, py, n) = activate(v, e);
+    build.output = out;
+    build.vars = {c, px, py, n};
+
+    Var cb("cb"), ci("ci"), ct("ct"), cr("cr"), xb("xb"), xi("xi"), xt("xt"), xr("xr"), t("t");
+    if (depthwise) {
+        // One channel per thread, tile_x pixels each; the window unrolled in registers.
+        out.split(c, cb, ct, s.threads_c, TailStrategy::GuardWithIf)
+            .split(px, xb, xi, s.threads_x * s.tile_x, TailStrategy::GuardWithIf)
+            .split(xi, xt, xr, s.tile_x)
+            .reorder(xr, ct, xt, cb, xb, py, n)
+            .fuse(py, n, t)
+            .unroll(xr)
+            .gpu_threads(ct, xt)
+            .gpu_blocks(cb, xb, t);
+        acc.compute_at(out, ct).unroll(px);
+        acc.update().reorder(px, r.x, r.y).unroll(px);
+        if (kw * kh <= 25) acc.update().unroll(r.x).unroll(r.y);
+        return;
+    }
+
+    // Register-tiled direct convolution with the reduction staged through shared memory.
+    const int block_c = s.threads_c * s.tile_c, block_x = s.threads_x * s.tile_x;
+    out.split(c, cb, ci, block_c, TailStrategy::GuardWithIf)
+        .split(ci, cr, ct, s.threads_c)
+        .split(px, xb, xi, block_x, TailStrategy::GuardWithIf)
+        .split(xi, xt, xr, s.tile_x)
+        .reorder(ct, xt, cr, xr, cb, xb, py, n)
+        .fuse(py, n, t)
+        .unroll(cr)
+        .unroll(xr)
+        .gpu_threads(ct, xt)
+        .gpu_blocks(cb, xb, t);
+    // The accumulators: computed per block, each thread's tile_c x tile_x of them in its
+    // registers (the thread vars index them, the unrolled loops address them statically).
+    Var ar("ar"), at("at"), xt2("xt2"), xr2("xr2");
+    // RoundUp on both stages: the last block's partial tile is still computed whole, so every
+    // thread finds its accumulators at the same place in the pure and the update stage (the
+    // update's default, ShiftInwards, would shift a partial tile under other threads).
+    acc.compute_at(out, cb)
+        .store_in(MemoryType::Register)
+        .split(c, ar, at, s.threads_c, TailStrategy::RoundUp)
+        .split(px, xt2, xr2, s.tile_x, TailStrategy::RoundUp)
+        .reorder(at, xt2, ar, xr2)
+        .unroll(ar)
+        .unroll(xr2)
+        .gpu_threads(at, xt2);
+    RVar rco("rco"), rci("rci");
+    const RVar rc = r.x, rx = r.y, ry = r.z;
+    acc.update()
+        .split(c, ar, at, s.threads_c, TailStrategy::RoundUp)
+        .split(px, xt2, xr2, s.tile_x, TailStrategy::RoundUp)
+        .split(rc, rco, rci, s.reduction_chunk)
+        .reorder(at, xt2, ar, xr2, rci, rx, ry, rco)
+        .unroll(ar)
+        .unroll(xr2)
+        .unroll(rci)
+        .gpu_threads(at, xt2);
+    if (kw * kh <= 9) acc.update().unroll(rx).unroll(ry);
+    // Per chunk of input channels, the block loads the input patch into shared memory, all its
+    // threads cooperating (neighbouring threads, neighbouring channels).
+    const int threads = s.threads_c * s.threads_x;
+    Func staged_in = source.in(acc);
+    const std::vector<Var> in_args = staged_in.args();
+    Var f("f"), fo("fo"), fi("fi");
+    staged_in.compute_at(acc, rco)
+        .fuse(in_args[0], in_args[1], f)
+        .split(f, fo, fi, threads, TailStrategy::GuardWithIf)
+        .gpu_threads(fi);
+}
+
+void schedule_gpu_pointwise(Func f, const std::vector<Var> &vars, const BufferShape &shape) {
+    if (shape.rank() == 0) {
+        f.gpu_single_thread();
+        return;
+    }
+    const int t0 = fit(64, shape.extents[0]);
+    Var b0("b0"), t0v("t0");
+    f.split(vars[0], b0, t0v, t0, TailStrategy::GuardWithIf);
+    if (shape.rank() == 1) {
+        f.gpu_blocks(b0).gpu_threads(t0v);
+        return;
+    }
+    const int t1 = fit(256 / t0, shape.extents[1]);
+    Var b1("b1"), t1v("t1");
+    f.split(vars[1], b1, t1v, t1, TailStrategy::GuardWithIf).reorder(t0v, t1v, b0, b1);
+    if (shape.rank() == 2) {
+        f.gpu_blocks(b0, b1).gpu_threads(t0v, t1v);
+        return;
+    }
+    const Var outer = fuse_outer(f, vars, 2);
+    f.gpu_blocks(b0, b1, outer).gpu_threads(t0v, t1v);
+}
+
+void schedule_gpu_reduction(Func out, Func acc, const std::vector<Var> &vars, const BufferShape &shape) {
+    schedule_gpu_pointwise(out, vars, shape);
+    // Inside the innermost thread loop: the accumulator is one register per thread.
+    if (shape.rank() == 0) return;
+    acc.compute_at(out, Var("t0"));
+}
+
+void schedule_gpu_gemm(Func out, Func acc, Var col, Var row, RDom k, const BufferShape &shape, const GpuSchedule &s) {
+    // Threads across columns (B's contiguous dim: neighbouring threads, neighbouring loads), each
+    // thread tile_x rows with their accumulators in registers, K innermost.
+    Var cb("cb"), ct("ct"), rb("rb"), rr("rr");
+    const int rows = std::max(1, s.tile_x);
+    out.split(col, cb, ct, s.threads_c, TailStrategy::GuardWithIf)
+        .split(row, rb, rr, rows, TailStrategy::GuardWithIf)
+        .reorder(rr, ct, cb, rb)
+        .unroll(rr)
+        .gpu_threads(ct)
+        .gpu_blocks(cb, rb);
+    acc.compute_at(out, ct).unroll(row);
+    acc.update().reorder(row, k.x).unroll(row);
+    if (shape.rank() > 0) acc.update().unroll(k.x, 4, TailStrategy::GuardWithIf);
+}
+
+void schedule_gpu_update(Stage stage, const RDom &r) {
+    stage.allow_race_conditions(); // each point of r writes its own element
+    RVar b0("b0"), t0("t0");
+    stage.split(r[0], b0, t0, 64, TailStrategy::GuardWithIf);
+    if (r.dimensions() == 1) {
+        stage.gpu_blocks(b0).gpu_threads(t0);
+        return;
+    }
+    RVar b1("b1"), t1("t1");
+    stage.split(r[1], b1, t1, 4, TailStrategy::GuardWithIf).reorder(t0, t1, b0, b1);
+    if (r.dimensions() == 2) {
+        stage.gpu_blocks(b0, b1).gpu_threads(t0, t1);
+        return;
+    }
+    RVar outer = r[2];
+    for (int d = 3; d < r.dimensions(); ++d) {
+        RVar fused(r[d].name() + "_f");
+        stage.fuse(outer, r[d], fused);
+        outer = fused;
+    }
+    stage.gpu_blocks(b0, b1, outer).gpu_threads(t0, t1);
+}
+
+} // namespace cnnc::codegen
