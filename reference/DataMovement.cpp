@@ -57,7 +57,7 @@ Tensor concat(const std::vector<const Tensor *> &parts, const ir::ConcatAttrs &a
         internal_assert(part->size() == outer * run, "concat part {} does not fit {}",
                         ir::to_string(part->type), ir::to_string(result));
         for (int64_t o = 0; o < outer; ++o)
-            std::copy_n(&part->data[o * run], run, &y.data[o * row + column]);
+            std::copy_n(part->data.data() + o * run, run, y.data.data() + o * row + column);
         column += run;
     }
     internal_assert(column == row, "concat parts do not fill {}", ir::to_string(result));
@@ -76,7 +76,8 @@ std::vector<Tensor> split(const Tensor &x, const ir::SplitAttrs &attrs,
         Tensor part(type);
         const int64_t run = type.dims[axis] * inner;
         for (int64_t o = 0; o < outer; ++o)
-            std::copy_n(&x.data[o * row + column], run, &part.data[o * run]);
+            // Pointer arithmetic, not &v[i]: an empty part (size 0) has no element to refer to.
+            std::copy_n(x.data.data() + o * row + column, run, part.data.data() + o * run);
         column += run;
         parts.push_back(std::move(part));
     }
