@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 extern char **environ;
 
@@ -99,7 +100,9 @@ void link_library(const LinkJob &job) {
                         "    cnnc_device_api; cnnc_device_context; cnnc_run_device;\n"
                         "    cnnc_num_kernels; cnnc_get_kernel_info; cnnc_get_operand_info; cnnc_set_operand;\n"
                         "    cnnc_get_operand; cnnc_run_kernel;\n  local: *;\n};\n");
-    const std::string tmp = job.library_path + ".tmp";
+    // A temporary unique to this process: two compilations of one library (parallel tests, two
+    // users) each link their own file, and the rename makes whichever finishes last win whole.
+    const std::string tmp = fmt::format("{}.tmp{}", job.library_path, static_cast<long>(::getpid()));
     std::vector<std::string> argv = {compiler(), "-shared", "-fPIC", "-O2", "-std=c++17",
                                      "-I" CNNC_SOURCE_DIR, "-I" CNNC_HALIDE_INCLUDE_DIR,
                                      "-o", tmp, executor, weights_asm};

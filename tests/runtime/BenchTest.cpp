@@ -9,6 +9,8 @@
 
 #include <regex>
 
+#include <unistd.h>
+
 using namespace cnnc;
 
 namespace {
@@ -30,7 +32,8 @@ struct Outcome {
 };
 
 Outcome shell(const std::string &command) {
-    const std::string out = testing::scratch_dir() + "/bench-command.out";
+    // Per process: ctest runs this file's test cases as separate processes, possibly at once.
+    const std::string out = fmt::format("{}/bench-command.{}.out", testing::scratch_dir(), ::getpid());
     const int raw = std::system((command + " > " + out + " 2>&1").c_str());
     std::ifstream in(out);
     return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, std::string(std::istreambuf_iterator<char>(in), {})};

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <thread>
 
+#include <unistd.h>
+
 using namespace cnnc;
 
 namespace {
@@ -23,7 +25,8 @@ const std::string &basic_block_library() {
 }
 
 std::string run_command(const std::string &command, int *status) {
-    const std::string out = testing::scratch_dir() + "/command.out";
+    // Per process: ctest runs this file's test cases as separate processes, possibly at once.
+    const std::string out = fmt::format("{}/command.{}.out", testing::scratch_dir(), ::getpid());
     const int raw = std::system((command + " > " + out + " 2>&1").c_str());
     *status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
     std::ifstream in(out);
