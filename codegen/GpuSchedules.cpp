@@ -92,8 +92,8 @@ Var fuse_outer(Func f, const std::vector<Var> &vars, size_t first) {
 } // namespace
 
 std::string GpuSchedule::to_string() const {
-    // "gpu8": the version of the templates in this file, bumped whenever the code they emit changes.
-    return fmt::format("gpu8={}x{}/{}x{}/rc={}", threads_c, threads_x, tile_c, tile_x, reduction_chunk);
+    // "gpu9": the version of the templates in this file, bumped whenever the code they emit changes.
+    return fmt::format("gpu9={}x{}/{}x{}/rc={}", threads_c, threads_x, tile_c, tile_x, reduction_chunk);
 }
 
 void plan_for_gpu(const ir::Graph &g, KernelPlan &plan, const TargetInfo &) {
@@ -188,14 +188,16 @@ void build_conv_gpu(const ir::Graph &, const ir::Op &op, const KernelPlan &plan,
         .unroll(xr)
         .gpu_threads(ct, xt)
         .gpu_blocks(cb, xb, t);
-    // The accumulators: computed per block, each thread's tile_c x tile_x of them in its
-    // registers (the thread vars index them, the unrolled loops address them statically).
+    // The accumulators: computed per block, in shared memory, each thread updating its own
+    // tile_c x tile_x of them. (MemoryType::Register here makes Halide 14 give every thread a
+    // private copy of the whole block's tile, which spills, and overflows PoCL's stacks; true
+    // register tiles need gpu_lanes, which is CUDA-only: left for the GPU-measurement work.)
     Var ar("ar"), at("at"), xt2("xt2"), xr2("xr2");
     // RoundUp on both stages: the last block's partial tile is still computed whole, so every
     // thread finds its accumulators at the same place in the pure and the update stage (the
     // update's default, ShiftInwards, would shift a partial tile under other threads).
     acc.compute_at(out, cb)
-        .store_in(MemoryType::Register)
+        .store_in(MemoryType::GPUShared)
         .split(c, ar, at, s.threads_c, TailStrategy::RoundUp)
         .split(px, xt2, xr2, s.tile_x, TailStrategy::RoundUp)
         .reorder(at, xt2, ar, xr2)

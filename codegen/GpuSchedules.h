@@ -5,14 +5,14 @@
 // computed inside a block (registers or shared memory), or its own gpu_blocks loop nest.
 //
 // Convolutions follow the structure of a hand-written CUDA convolution: a thread block owns a
-// tile of output channels x output pixels; each thread owns a register tile (tile_c channels x
-// tile_x pixels) whose accumulators live in registers; the reduction over input channels runs in
-// chunks, and for each chunk the block stages the input patch it needs in shared memory,
-// cooperatively loaded by all its threads (the weights are read from global memory, where
-// neighbouring threads read neighbouring output channels, so the loads coalesce); the epilogue (bias, residual, activation) is
-// the output stage of the same kernel. Depthwise convs and pooling are one output per thread
-// (their reduction is a small window, nothing to share); every other kernel is a gpu_tile of its
-// output.
+// tile of output channels x output pixels; each thread owns tile_c channels x tile_x pixels of
+// it (unrolled), whose accumulators the block keeps in shared memory; the reduction over input
+// channels runs in chunks, and for each chunk the block stages the input patch it needs in
+// shared memory, cooperatively loaded by all its threads (weights are read from global memory,
+// where neighbouring threads read neighbouring output channels, so the loads coalesce); the
+// epilogue (bias, residual, activation) is the output stage of the same kernel. Depthwise convs
+// and pooling are one output per thread (their reduction is a small window, nothing to share);
+// every other kernel is a gpu_tile of its output.
 #pragma once
 
 #include "codegen/KernelSignature.h"
