@@ -69,8 +69,8 @@ CompileStats compile_model(const ir::Graph &g, const CompileOptions &options) {
     std::map<std::string, const KernelPlan *> distinct;
     for (const KernelPlan &k : plan.kernels) distinct.emplace(k.function_name, &k);
     stats.distinct = static_cast<int>(distinct.size());
-    std::vector<const KernelPlan *> todo;
-    for (const auto &[name, k] : distinct) todo.push_back(k);
+    std::vector<const KernelPlan *> to_build;
+    for (const auto &[name, k] : distinct) to_build.push_back(k);
 
     KernelCache cache(options.cache_dir);
     auto report = [&](bool final) {
@@ -81,18 +81,18 @@ CompileStats compile_model(const ir::Graph &g, const CompileOptions &options) {
     };
     report(false);
     const int jobs = options.jobs > 0 ? options.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    cache.compile(g, todo, target, jobs, [&](const KernelPlan &, bool cached) {
+    cache.compile(g, to_build, target, jobs, [&](const KernelPlan &, bool cached) {
         ++(cached ? stats.cached : stats.compiled);
         report(false);
     });
     std::vector<std::string> objects;
-    for (const KernelPlan *k : todo) objects.push_back(cache.object_path(*k));
+    for (const KernelPlan *k : to_build) objects.push_back(cache.object_path(*k));
     objects.push_back(cache.runtime_object(target));
     if (!options.device_code_dir.empty()) {
         if (!target.gpu()) user_error("--emit-device-code needs a GPU target (host-cuda, host-opencl)");
         std::error_code ec;
         fs::create_directories(options.device_code_dir, ec);
-        for (const KernelPlan *k : todo) {
+        for (const KernelPlan *k : to_build) {
             const std::string from = cache.object_path(*k) + ".device";
             if (!fs::exists(from)) user_error("the kernel cache has {} without its device code; clear {}", k->function_name, cache.dir());
             fs::copy_file(from, fmt::format("{}/{}.{}", options.device_code_dir, k->function_name, target.gpu_api == "cuda" ? "ptx" : "cl"),

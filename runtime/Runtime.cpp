@@ -60,8 +60,9 @@ void fill_info(const cnnc_model_tensor &t, cnnc_tensor_info *info) {
     info->num_elements = num_elements(t);
 }
 
-// NCHW <-> NHWC for 4-D tensors; other ranks are stored in C order already.
-void nchw_to_standard(const cnnc_model_tensor &t, const float *from, float *to) {
+// NCHW <-> NHWC for 4-D tensors; other ranks are stored in C order already. One loop nest for
+// both directions: element (b, ch, p) sits at (b*c + ch)*hw + p in NCHW, (b*hw + p)*c + ch in NHWC.
+void convert_layout(const cnnc_model_tensor &t, const float *from, float *to, bool to_standard) {
     if (t.rank != 4) {
         std::memcpy(to, from, static_cast<size_t>(num_elements(t)) * sizeof(float));
         return;
@@ -69,24 +70,22 @@ void nchw_to_standard(const cnnc_model_tensor &t, const float *from, float *to) 
     const int64_t n = t.dims[0], c = t.dims[1], hw = t.dims[2] * t.dims[3];
     for (int64_t b = 0; b < n; ++b)
         for (int64_t ch = 0; ch < c; ++ch) {
-            const float *plane = from + (b * c + ch) * hw;
-            float *base = to + b * hw * c + ch;
-            for (int64_t p = 0; p < hw; ++p) base[p * c] = plane[p];
+            const int64_t planar = (b * c + ch) * hw, interleaved = b * hw * c + ch;
+            for (int64_t p = 0; p < hw; ++p) {
+                if (to_standard)
+                    to[interleaved + p * c] = from[planar + p];
+                else
+                    to[planar + p] = from[interleaved + p * c];
+            }
         }
 }
 
+void nchw_to_standard(const cnnc_model_tensor &t, const float *from, float *to) {
+    convert_layout(t, from, to, true);
+}
+
 void standard_to_nchw(const cnnc_model_tensor &t, const float *from, float *to) {
-    if (t.rank != 4) {
-        std::memcpy(to, from, static_cast<size_t>(num_elements(t)) * sizeof(float));
-        return;
-    }
-    const int64_t n = t.dims[0], c = t.dims[1], hw = t.dims[2] * t.dims[3];
-    for (int64_t b = 0; b < n; ++b)
-        for (int64_t ch = 0; ch < c; ++ch) {
-            float *plane = to + (b * c + ch) * hw;
-            const float *base = from + b * hw * c + ch;
-            for (int64_t p = 0; p < hw; ++p) plane[p] = base[p * c];
-        }
+    convert_layout(t, from, to, false);
 }
 
 int tensor_info(int32_t index, cnnc_tensor_info *info, bool input) {
