@@ -28,7 +28,7 @@ ir::Graph plan_memory(const ir::Graph &g);
 // nothing.
 struct MemoryPlanSummary {
     int64_t arena_bytes = 0, unplanned_bytes = 0;
-    int copy_free_concats = 0;
+    int copy_free_concats = 0, copied_concats = 0;
 };
 MemoryPlanSummary summarize_memory_plan(const ir::Graph &g);
 
