@@ -1,7 +1,8 @@
 // Halide kernels for the elementwise ops: activations, the binary arithmetic ops with numpy
-// broadcasting, an unfused batch_norm, and the identities (identity, dropout) as copies. Each is
-// one pure Func over the result's standard layout, read through the operands' layouts by logical
-// coordinates, vectorised across the innermost dimension and parallel over the outermost.
+// broadcasting, an unfused batch_norm, the per-channel scale_shift with its activation, and the
+// identities (identity, dropout) as copies. Each is one pure Func over the result's standard
+// layout, read through the operands' layouts by logical coordinates, vectorised across the
+// innermost dimension and parallel over the outermost.
 #include "codegen/HalideHelpers.h"
 
 #include "ir/Error.h"
@@ -45,6 +46,14 @@ void build_elementwise(const ir::Graph &g, const ir::Op &op, const KernelPlan &p
         Expr mean = operand(3).at({channel}), var = operand(4).at({channel});
         const float eps = static_cast<float>(op.attr<ir::BatchNormAttrs>().epsilon);
         v = (x - mean) / sqrt(var + eps) * scale + bias;
+        break;
+    }
+    case ir::OpKind::scale_shift: {
+        // Per channel (axis 1), rounded after the multiply as the reference does; then the
+        // activation fuse-epilogue gave it, so BN + relu is one pass over memory.
+        Expr channel = at.at(1);
+        Expr scaled = x * operand(1).at({channel});
+        v = activate(scaled + operand(2).at({channel}), ir::epilogue_of(op));
         break;
     }
     default: internal_assert(false, "{} is not elementwise", ir::describe_op(g, op));

@@ -63,6 +63,7 @@ void build(const ir::Graph &g, const ir::Op &op, const KernelPlan &plan, KernelB
     case K::mul:
     case K::div:
     case K::batch_norm:
+    case K::scale_shift:
     case K::identity:
     case K::dropout: return build_elementwise(g, op, plan, b);
     case K::concat:

@@ -72,6 +72,20 @@ struct BatchNormAttrs {
     template <class Self, class F> static void fields(Self &s, F &&f) { f("epsilon", s.epsilon); }
 };
 
+// scale_shift: y = activation(x * scale[c] + shift[c]) per channel (axis 1), rounded after the
+// multiply and after the add as mul then add would be. What fold-bn makes of a BatchNorm it
+// cannot fold into a conv (DenseNet's pre-activation BN reads a concat others read too), and
+// fuse-epilogue then gives it the activation after it: one pass over memory instead of three.
+// activation: none | relu | clip (clip_min..clip_max) | leaky_relu (alpha) | sigmoid.
+struct ScaleShiftAttrs {
+    std::string activation = "none";
+    double clip_min = 0, clip_max = 6, alpha = 0.01;
+    template <class Self, class F> static void fields(Self &s, F &&f) {
+        f("activation", s.activation), f("clip_min", s.clip_min), f("clip_max", s.clip_max),
+            f("alpha", s.alpha);
+    }
+};
+
 struct ClipAttrs {
     double min = 0, max = 6;
     template <class Self, class F> static void fields(Self &s, F &&f) {
@@ -194,7 +208,7 @@ struct ResizeAttrs {
 };
 
 using Attrs = std::variant<NoAttrs, ConstantAttrs, Conv2DAttrs, ConvTransposeAttrs, BatchNormAttrs,
-                           ClipAttrs, LeakyReluAttrs, PoolAttrs, ConcatAttrs, SplitAttrs,
+                           ScaleShiftAttrs, ClipAttrs, LeakyReluAttrs, PoolAttrs, ConcatAttrs, SplitAttrs,
                            SliceAttrs, GemmAttrs, FlattenAttrs, ReshapeAttrs, TransposeAttrs,
                            SoftmaxAttrs, LrnAttrs, PadAttrs, DropoutAttrs, ResizeAttrs>;
 

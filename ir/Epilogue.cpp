@@ -17,6 +17,14 @@ template <class A> Epilogue decode(const Op &op, const A &a, double alpha) {
 } // namespace
 
 Epilogue epilogue_of(const Op &op) {
+    if (op.kind == OpKind::scale_shift) {
+        // Its operands are x, scale, shift: no bias or residual, only the activation.
+        const auto &a = op.attr<ScaleShiftAttrs>();
+        Epilogue e;
+        e.activation = a.activation;
+        e.clip_min = a.clip_min, e.clip_max = a.clip_max, e.alpha = a.alpha;
+        return e;
+    }
     if (op.kind == OpKind::conv2d) {
         const auto &a = op.attr<Conv2DAttrs>();
         return decode(op, a, a.alpha);

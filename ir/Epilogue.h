@@ -27,7 +27,8 @@ struct Epilogue {
     }
 };
 
-// The epilogue of a conv2d or gemm op (for gemm, `bias` is its C operand).
+// The epilogue of a conv2d or gemm op (for gemm, `bias` is its C operand), or the activation of
+// a scale_shift (which has no bias or residual operand).
 Epilogue epilogue_of(const Op &op);
 
 // Whether `name` is an activation an epilogue can hold.

@@ -153,6 +153,21 @@ TensorType infer_batch_norm(const OpContext &c) {
     return x;
 }
 
+// x with per-channel scale and shift of f32[C], C = x's axis 1.
+TensorType infer_scale_shift(const OpContext &c) {
+    const TensorType &x = c.operand(0);
+    if (x.rank() < 2) c.fail("expects an input of rank >= 2, got {}", to_string(x));
+    static const char *names[] = {"", "scale", "shift"};
+    for (size_t i = 1; i < 3; ++i)
+        if (c.operand(i).dims != Dims{x.dims[1]})
+            c.fail("expects {} of f32[{}], got {}", names[i], x.dims[1], to_string(c.operand(i)));
+    const auto &a = c.op.attr<ScaleShiftAttrs>();
+    if (!is_epilogue_activation(a.activation))
+        c.fail("unknown activation '{}' (none, relu, clip, leaky_relu or sigmoid)", a.activation);
+    if (a.activation == "clip" && a.clip_min > a.clip_max) c.fail("clip_min exceeds clip_max");
+    return x;
+}
+
 TensorType infer_broadcast(const OpContext &c) {
     const TensorType &a = c.operand(0), &b = c.operand(1);
     if (a.dtype != b.dtype) c.fail("operand types differ: {} vs {}", to_string(a), to_string(b));
@@ -394,6 +409,7 @@ std::vector<TensorType> infer_op_types(const Graph &g, const Op &op) {
     case OpKind::conv2d: return {infer_conv2d(c)};
     case OpKind::conv_transpose: return {infer_conv_transpose(c)};
     case OpKind::batch_norm: return {infer_batch_norm(c)};
+    case OpKind::scale_shift: return {infer_scale_shift(c)};
     case OpKind::clip:
         if (op.attr<ClipAttrs>().min > op.attr<ClipAttrs>().max) c.fail("min exceeds max");
         return {c.operand(0)};

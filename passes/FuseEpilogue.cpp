@@ -16,10 +16,13 @@
  * Leaves: the fused op named as the last op it absorbed; operands x, w, [bias], [residual];
  * outputs equal on the reference interpreter (bit-identical for residual and activation; a
  * fused bias is added in the accumulator, before rounding). Reports: "N ops fused, M conv/gemm
- * with an epilogue".
+ * with an epilogue, K scale_shift with an activation".
  *   %c = conv2d(%x, %w, %b) {kernel=[1,1]}       →   %r = conv2d(%x, %w, %b, %skip)
  *   %s = add(%c, %skip)                                  {kernel=[1,1], activation=relu,
  *   %r = relu(%s)                                         residual=true}
+ * A scale_shift (fold-bn's BN that no conv could absorb) takes the activation only:
+ *   %n = scale_shift(%cat, %s, %t)              →   %r = scale_shift(%cat, %s, %t) {activation=relu}
+ *   %r = relu(%n)
  * Not fused, since %c has a second reader:
  *   %c = conv2d(%x, %w); %r = relu(%c); %p = max_pool(%c)
  */
@@ -90,7 +93,9 @@ Chain follow_chain(const ir::Graph &g, const ir::Op &root,
         const ir::OpId next = sole_reader(users, readers, current);
         if (next < 0 || claimed[static_cast<size_t>(next)]) break;
         const ir::Op &op = g.op(next);
-        if (op.kind == OpKind::add && g.type(op.outputs[0]) == type) {
+        // A scale_shift takes an activation only: x * s + t + bias is not what it computes.
+        if (op.kind == OpKind::add && root.kind != OpKind::scale_shift &&
+            g.type(op.outputs[0]) == type) {
             const ir::ValueId other = other_operand(op, current);
             if (other == current) break; // x + x is not a bias or a residual
             if (bias_mergeable && !has_residual && is_channel_bias(g, root, other)) {
@@ -188,6 +193,15 @@ void emit_fused(ir::GraphRebuilder &rebuild, const ir::Op &root, const Chain &ch
     ir::Attrs attrs = root.attrs;
     double existing_scale = 1;
     bool residual = e.residual.has_value() || chain.residual.has_value();
+    if (root.kind == OpKind::scale_shift) {
+        auto &a = std::get<ir::ScaleShiftAttrs>(attrs);
+        set_activation(a, chain, a.alpha);
+        const ir::ValueId y = rebuild.target().add(root.kind, rebuild.map(root.inputs), attrs, name,
+                                                   root.origin);
+        rebuild.target().value(y).type = g.type(last.outputs[0]);
+        rebuild.alias(last.outputs[0], y);
+        return;
+    }
     if (root.kind == OpKind::conv2d) {
         auto &a = std::get<ir::Conv2DAttrs>(attrs);
         set_activation(a, chain, a.alpha);
@@ -225,7 +239,8 @@ ir::Graph fuse_epilogue(const ir::Graph &g) {
     std::vector<Chain> chains(g.ops().size());
     for (ir::OpId id : order) {
         const ir::Op &op = g.op(id);
-        if (op.kind != OpKind::conv2d && op.kind != OpKind::gemm) continue;
+        if (op.kind != OpKind::conv2d && op.kind != OpKind::gemm && op.kind != OpKind::scale_shift)
+            continue;
         Chain chain = follow_chain(g, op, users, readers, claimed);
         // The residual operand must be computable before the fused op runs at the chain's end:
         // it is, since it is an operand of an op in the chain and the chain's intermediate
@@ -238,7 +253,7 @@ ir::Graph fuse_epilogue(const ir::Graph &g) {
     }
 
     ir::GraphRebuilder rebuild(g);
-    int fused_ops = 0, roots = 0;
+    int fused_ops = 0, roots = 0, activated_scale_shifts = 0;
     for (ir::OpId id : order) {
         const ir::Op &op = g.op(id);
         const ir::OpId root = chain_root[static_cast<size_t>(id)];
@@ -246,15 +261,14 @@ ir::Graph fuse_epilogue(const ir::Graph &g) {
             const Chain &chain = chains[static_cast<size_t>(root)];
             emit_fused(rebuild, g.op(root), chain);
             fused_ops += static_cast<int>(chain.absorbed.size());
-            ++roots;
+            ++(g.op(root).kind == OpKind::scale_shift ? activated_scale_shifts : roots);
         } else if (!claimed[static_cast<size_t>(id)]) {
             rebuild.copy(op);
         }
     }
-    if (roots) {
-        report("ops fused", fused_ops);
-        report("conv/gemm with an epilogue", roots);
-    }
+    if (fused_ops) report("ops fused", fused_ops);
+    if (roots) report("conv/gemm with an epilogue", roots);
+    if (activated_scale_shifts) report("scale_shift with an activation", activated_scale_shifts);
     return rebuild.finish();
 }
 

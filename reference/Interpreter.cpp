@@ -68,6 +68,7 @@ std::vector<Tensor> evaluate_op(const ir::Graph &g, const ir::Op &op,
                                   result)};
     case OpKind::batch_norm:
         return {k::batch_norm(in(0), in(1), in(2), in(3), in(4), op.attr<ir::BatchNormAttrs>())};
+    case OpKind::scale_shift: return {k::scale_shift(in(0), in(1), in(2), ir::epilogue_of(op))};
     case OpKind::relu: return {k::relu(in(0))};
     case OpKind::clip: return {k::clip(in(0), op.attr<ir::ClipAttrs>())};
     case OpKind::leaky_relu: return {k::leaky_relu(in(0), op.attr<ir::LeakyReluAttrs>())};

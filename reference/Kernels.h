@@ -66,6 +66,8 @@ Tensor binary(ir::OpKind kind, const Tensor &a, const Tensor &b, const TensorTyp
 // --- Normalization.cpp --------------------------------------------------------------------------
 Tensor batch_norm(const Tensor &x, const Tensor &scale, const Tensor &bias, const Tensor &mean,
                   const Tensor &var, const ir::BatchNormAttrs &attrs);
+Tensor scale_shift(const Tensor &x, const Tensor &scale, const Tensor &shift,
+                   const ir::Epilogue &epilogue);
 Tensor lrn(const Tensor &x, const ir::LrnAttrs &attrs);
 Tensor softmax(const Tensor &x, const ir::SoftmaxAttrs &attrs);
 

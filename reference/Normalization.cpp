@@ -32,6 +32,31 @@ Tensor batch_norm(const Tensor &x, const Tensor &scale, const Tensor &bias, cons
     return y;
 }
 
+// y = activation(x * scale + shift) per channel (axis 1), in f32 with a rounding after the
+// multiply and after the add, as the mul and add ops fold-bn used to emit compute it: a graph
+// with scale_shift and one with mul, add, relu give bit-identical results on this oracle.
+Tensor scale_shift(const Tensor &x, const Tensor &scale, const Tensor &shift,
+                   const ir::Epilogue &epilogue) {
+    internal_assert(x.type.rank() >= 2, "scale_shift of {}", ir::to_string(x.type));
+    const int64_t batch = x.dims()[0], channels = x.dims()[1];
+    const int64_t inner = channels == 0 ? 0 : x.size() / (batch * channels);
+    for (const Tensor *t : {&scale, &shift})
+        internal_assert(t->size() == channels, "scale_shift parameter {} for {} channels",
+                        ir::to_string(t->type), channels);
+    Tensor y(x.type);
+    for (int64_t n = 0; n < batch; ++n)
+        for (int64_t c = 0; c < channels; ++c) {
+            const float s = scale.data[c], t = shift.data[c];
+            const int64_t base = (n * channels + c) * inner;
+            for (int64_t i = 0; i < inner; ++i) {
+                const float scaled = x.data[base + i] * s;
+                y.data[base + i] = scaled + t;
+            }
+        }
+    apply_epilogue(y, epilogue, nullptr);
+    return y;
+}
+
 // ONNX LRN: square_sum[c] = sum of x[c']^2 for c' in [c - floor((size-1)/2), c + ceil((size-1)/2)]
 // clipped to the channels; y = x / (bias + alpha / size * square_sum)^beta.
 Tensor lrn(const Tensor &x, const ir::LrnAttrs &attrs) {

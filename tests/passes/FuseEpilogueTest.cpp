@@ -151,3 +151,57 @@ TEST_CASE("fuse-epilogue leaves an add with a non-channel constant and a broadca
     CHECK(testing::count_ops(out, OpKind::add) == 2);
     testing::check_same_outputs(g, out, kTolerance);
 }
+
+namespace {
+// DenseNet's pre-activation: a BN fold-bn could not fold, as the scale_shift it made of it.
+ValueId scale_shift(Graph &g, ValueId x, const std::string &name) {
+    const int64_t c = g.type(x).dims[1];
+    return testing::op1(g, OpKind::scale_shift,
+                        {x, testing::seeded_constant(g, name + ".factor", {c}, 0.5, 1.5),
+                         testing::seeded_constant(g, name + ".offset", {c})},
+                        ScaleShiftAttrs{}, name);
+}
+} // namespace
+
+TEST_CASE("fuse-epilogue moves the relu after a scale_shift into it (DenseNet's BN + relu)") {
+    Graph g;
+    const ValueId x = g.add_input("x", {DType::f32, {1, 6, 4, 4}});
+    const ValueId cat = testing::op1(g, OpKind::concat, {x, x}, ConcatAttrs{}, "cat");
+    const ValueId n = scale_shift(g, cat, "n");
+    const ValueId r = testing::relu(g, n, "r");
+    // The concat has a second reader (the next dense layer's concat): irrelevant to the fusion.
+    g.set_outputs({testing::conv(g, r, "c", {4, 1}), cat});
+    const Graph out = passes::fuse_epilogue(g);
+    CHECK(testing::count_ops(out, OpKind::relu) == 0);
+    const Op &fused = testing::producer(out, "r");
+    REQUIRE(fused.kind == OpKind::scale_shift);
+    CHECK(fused.attr<ScaleShiftAttrs>().activation == "relu");
+    CHECK(out.value(fused.inputs[0]).name == "cat");
+    // Bit-identical on the reference: the same f32 roundings as scale_shift then relu.
+    testing::check_same_outputs(g, out, 0.0);
+}
+
+TEST_CASE("fuse-epilogue takes clip into a scale_shift, but neither an add nor a shared result") {
+    Graph g;
+    const ValueId x = g.add_input("x", {DType::f32, {1, 3, 4, 4}});
+    const ValueId a = scale_shift(g, x, "a");
+    const ValueId a6 = testing::op1(g, OpKind::clip, {a}, ClipAttrs{0, 6}, "a6");
+    // A channel-constant add after a scale_shift is no activation: it stays an add.
+    const ValueId b = scale_shift(g, x, "b");
+    const ValueId bias = testing::seeded_constant(g, "bias", {1, 3, 1, 1});
+    const ValueId b_plus = testing::add(g, b, bias, "b_plus");
+    // Its result is also a graph output, so the relu must not absorb it.
+    const ValueId c = scale_shift(g, x, "c");
+    const ValueId c_relu = testing::relu(g, c, "c_relu");
+    g.set_outputs({a6, b_plus, c, c_relu});
+    const Graph out = passes::fuse_epilogue(g);
+    const Op &fused = testing::producer(out, "a6");
+    REQUIRE(fused.kind == OpKind::scale_shift);
+    CHECK(fused.attr<ScaleShiftAttrs>().activation == "clip");
+    CHECK(fused.attr<ScaleShiftAttrs>().clip_max == 6);
+    CHECK(testing::producer(out, "b_plus").kind == OpKind::add);
+    CHECK(testing::producer(out, "b").attr<ScaleShiftAttrs>().activation == "none");
+    CHECK(testing::producer(out, "c_relu").kind == OpKind::relu);
+    CHECK(testing::producer(out, "c").attr<ScaleShiftAttrs>().activation == "none");
+    testing::check_same_outputs(g, out, 0.0);
+}
