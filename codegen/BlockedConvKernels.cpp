@@ -20,7 +20,7 @@
 // it is bound by loads; the tile is channel_vectors x pixel_tile vectors with the window unrolled,
 // and the zero-padded input is copied per task as a strip of row_tile rows plus the window's
 // overlap (in cache), not as a padded copy of the whole image in memory.
-#include "codegen/HalideHelpers.h"
+#include "codegen/BlockedProduct.h"
 
 #include "ir/Error.h"
 
@@ -48,7 +48,8 @@ bool any_padding(const ir::Pads &pad) { return pad[0] || pad[1] || pad[2] || pad
 
 } // namespace
 
-void build_blocked_conv(const ir::Graph &, const ir::Op &op, const KernelPlan &plan, KernelBuild &build) {
+std::optional<LoopLevel> build_blocked_product(const ir::Op &op, const KernelPlan &plan, KernelBuild &build,
+                                               const BlockedInputRead &read) {
     const auto &a = op.attr<ir::Conv2DAttrs>();
     const ir::Epilogue e = ir::epilogue_of(op);
     const Operands in = operands(op, build);
@@ -58,41 +59,37 @@ void build_blocked_conv(const ir::Graph &, const ir::Op &op, const KernelPlan &p
     const int lanes = static_cast<int>(ws.extents[0]), reduction = static_cast<int>(ws.extents[1]);
     const int groups = static_cast<int>(a.groups), cog = co_total / groups, cig = ci_total / groups;
     const int kw = static_cast<int>(a.kernel[1]), kh = static_cast<int>(a.kernel[0]);
-    const int sx = static_cast<int>(a.stride[1]), sy = static_cast<int>(a.stride[0]);
-    const int dx = static_cast<int>(a.dilation[1]), dy = static_cast<int>(a.dilation[0]);
-    const int pl = static_cast<int>(a.pad[1]), pt = static_cast<int>(a.pad[0]);
     const int vec = s.vector_width, pixels = s.pixel_tile;
     const int width = static_cast<int>(ys.extents[1]), height = static_cast<int>(ys.extents[2]);
     const bool ragged = co_total % lanes != 0;
 
     Var c("c"), x("x"), y("y"), n("n"), lane("lane"), blk("blk");
-    Func padded("padded");
-    if (any_padding(a.pad)) {
-        padded(c, x, y, n) = BoundaryConditions::constant_exterior(in.x, 0.0f)(c, x, y, n);
-        padded.compute_root().parallel(y);
-        if (ci_total >= vec) padded.vectorize(c, vec);
-    } else {
-        padded(c, x, y, n) = in.x(c, x, y, n);
-    }
     RDom r(0, reduction, 0, kw, 0, kh, "r");
     Expr base = groups == 1 ? Expr(0) : (blk * lanes / cog) * cig;
     Func acc("acc"), out("conv_out");
     Expr channel = ragged ? min(blk * lanes + lane, co_total - 1) : blk * lanes + lane;
     acc(lane, blk, x, y, n) = in.bias ? (*in.bias)(channel) : Expr(0.0f);
-    acc(lane, blk, x, y, n) += in.w(lane, r.x, r.y, r.z, blk) *
-                               padded(base + r.x, x * sx + r.y * dx - pl, y * sy + r.z * dy - pt, n);
+    acc(lane, blk, x, y, n) += in.w(lane, r.x, r.y, r.z, blk) * read(base + r.x, r.y, r.z, x, y, n);
     Expr v = acc(c % lanes, c / lanes, x, y, n);
     if (in.residual) v += (*in.residual)(c, x, y, n);
     out(c, x, y, n) = activate(v, e);
 
     Var co("co"), ci("ci"), xo("xo"), xi("xi"), xp("xp"), yo("yo"), yi("yi"), t("t");
+    std::optional<LoopLevel> task;
     out.split(c, co, ci, lanes, ragged ? TailStrategy::GuardWithIf : TailStrategy::Auto).split(x, xo, xi, pixels);
     if (height == 1) {
-        // One long row of pixels (the 1x1 conv as a matrix product): parallel over chunks of it.
+        // One long row of pixels (a matrix product over pixels): parallel over chunks of it.
         const int tiles = (width + pixels - 1) / pixels;
         const int chunk = std::max(1, (tiles + 15) / 16);
-        out.split(xo, xp, xo, chunk, TailStrategy::GuardWithIf).reorder(ci, xi, xo, xp, co, y, n);
-        if (s.parallel) out.fuse(xp, co, t).parallel(t);
+        out.split(xo, xp, xo, chunk, TailStrategy::GuardWithIf);
+        if (s.task_order == 0) {
+            out.reorder(ci, xi, xo, xp, co, y, n);
+            if (s.parallel) out.fuse(xp, co, t).parallel(t);
+        } else {
+            out.reorder(ci, xi, xo, co, xp, y, n);
+            if (s.parallel) out.parallel(xp);
+            task = LoopLevel(out, xp);
+        }
     } else {
         out.split(y, yo, yi, std::min(s.row_tile, height), TailStrategy::GuardWithIf);
         if (s.task_order == 0) {
@@ -101,6 +98,7 @@ void build_blocked_conv(const ir::Graph &, const ir::Op &op, const KernelPlan &p
         } else {
             out.reorder(ci, xi, xo, co, yi, yo, n);
             if (s.parallel) out.parallel(yo);
+            task = LoopLevel(out, yo);
         }
     }
     if (vec > 1) out.vectorize(ci, vec);
@@ -116,6 +114,40 @@ void build_blocked_conv(const ir::Graph &, const ir::Op &op, const KernelPlan &p
     if (s.reduction_unroll > 1 && reduction % s.reduction_unroll == 0) acc.update().unroll(rk, s.reduction_unroll);
     build.output = out;
     build.vars = {c, x, y, n};
+    return task;
+}
+
+void build_blocked_conv(const ir::Graph &g, const ir::Op &op, const KernelPlan &plan, KernelBuild &build) {
+    const auto &a = op.attr<ir::Conv2DAttrs>();
+    const Operands in = operands(op, build);
+    const int ci_total = static_cast<int>(plan.inputs[0].shape.extents[0]);
+    const int sx = static_cast<int>(a.stride[1]), sy = static_cast<int>(a.stride[0]);
+    if (plan.algorithm == "conv-strided-1x1") {
+        // The output is one long row of pixels (its NHWC memory viewed as [Co, Ho*Wo, 1, N]);
+        // pixel p reads the input pixel (p % Wo * sx, p / Wo * sy) in place: the subsampling is
+        // the load's address, no subsampled copy. Register tiles run across output rows, so a
+        // 7x7 output still fills 8-pixel tiles.
+        const int out_w = static_cast<int>(g.type(op.outputs[0]).dims[3]);
+        const ImageParam image = in.x;
+        build_blocked_product(op, plan, build, [=](Expr k, Expr, Expr, Var x, Var, Var n) {
+            return image(k, (x % out_w) * sx, (x / out_w) * sy, n);
+        });
+        return;
+    }
+    const int dx = static_cast<int>(a.dilation[1]), dy = static_cast<int>(a.dilation[0]);
+    const int pl = static_cast<int>(a.pad[1]), pt = static_cast<int>(a.pad[0]);
+    Func padded("padded");
+    Var c("c"), x("x"), y("y"), n("n");
+    if (any_padding(a.pad)) {
+        padded(c, x, y, n) = BoundaryConditions::constant_exterior(in.x, 0.0f)(c, x, y, n);
+        padded.compute_root().parallel(y);
+        if (ci_total >= plan.schedule.vector_width) padded.vectorize(c, plan.schedule.vector_width);
+    } else {
+        padded(c, x, y, n) = in.x(c, x, y, n);
+    }
+    build_blocked_product(op, plan, build, [=](Expr k, Expr kx, Expr ky, Var ox, Var oy, Var on) {
+        return padded(k, ox * sx + kx * dx - pl, oy * sy + ky * dy - pt, on);
+    });
 }
 
 void build_depthwise_conv(const ir::Graph &, const ir::Op &op, const KernelPlan &plan, KernelBuild &build) {

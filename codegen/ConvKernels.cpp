@@ -1,9 +1,11 @@
 // Halide conv2d dispatch (by the algorithm planned), the generic grouped conv and conv_transpose.
-// The blocked direct and depthwise CPU kernels live in BlockedConvKernels.cpp; the generic grouped
+// The blocked direct (also gemm-1x1 and strided-1x1) and depthwise CPU kernels live in
+// BlockedConvKernels.cpp, im2col + GEMM in Im2colConvKernel.cpp; the generic grouped
 // kernel below serves grouped convs whose groups fit no channel block (e.g. 3 channels a group).
 //
 // Data is NHWC (Halide dims c, x, y, n: channels innermost). Zero padding is materialised once per
 // call into a padded copy rather than tested in the inner loop.
+#include "codegen/BlockedProduct.h"
 #include "codegen/GpuSchedules.h"
 #include "codegen/HalideHelpers.h"
 
@@ -49,6 +51,7 @@ Func padded_input(const ImageParam &x, const ir::Pads &pad, const Schedule &s, V
 void build_conv(const ir::Graph &g, const ir::Op &op, const KernelPlan &plan, KernelBuild &build) {
     if (plan.schedule.gpu.active()) return build_conv_gpu(g, op, plan, build);
     if (plan.algorithm == "conv-depthwise") return build_depthwise_conv(g, op, plan, build);
+    if (plan.algorithm == "conv-im2col-gemm") return build_im2col_conv(g, op, plan, build);
     if (plan.algorithm != "conv-grouped-generic") return build_blocked_conv(g, op, plan, build);
     const auto &a = op.attr<ir::Conv2DAttrs>();
     const ir::Epilogue e = ir::epilogue_of(op);

@@ -71,6 +71,7 @@ ConvShape conv_shape_of(const ir::Conv2DAttrs &a, const KernelPlan &plan) {
     shape.width = plan.output.shape.extents[1];
     shape.height = plan.output.shape.extents[2];
     shape.depthwise = plan.algorithm == "conv-depthwise";
+    shape.im2col = plan.algorithm == "conv-im2col-gemm";
     return shape;
 }
 
@@ -120,7 +121,16 @@ double estimate_conv_ms(const ConvShape &c, const Schedule &s, const TargetInfo 
     const double all_weight_bytes = static_cast<double>(steps) * static_cast<double>(blocks * lanes) * 4.0;
     const double in_row_bytes = static_cast<double>(c.width) * static_cast<double>(c.in_channels) * 4.0 *
                                 static_cast<double>(c.kernel_h);
-    if (s.task_order == 0) {
+    if (c.im2col) {
+        // The window copy: every pixel's reduction written once (per call, or per task's chunk),
+        // then each block re-reads its pixels' rows of it; a task running every block re-reads
+        // every weight instead.
+        const double col_bytes = static_cast<double>(c.width) * static_cast<double>(steps) * 4.0;
+        cycles += col_bytes / l2_bytes_per_cycle;
+        const double chunks = static_cast<double>(std::min<int64_t>(16, ceil_div(c.width, s.pixel_tile)));
+        cycles += s.task_order == 0 ? static_cast<double>(blocks) * col_bytes / far_bytes_per_cycle
+                                    : chunks * all_weight_bytes / far_bytes_per_cycle;
+    } else if (s.task_order == 0) {
         const double strips = static_cast<double>(ceil_div(c.height, s.row_tile));
         cycles += static_cast<double>(blocks) * strips * in_row_bytes * std::min<double>(s.row_tile, c.height) /
                   c.kernel_h / far_bytes_per_cycle;
@@ -143,7 +153,10 @@ std::vector<Schedule> conv_candidates(const ConvShape &c, const TargetInfo &targ
                     for (int rows : {1, 2, 4, 7, 8})
                         for (int order : {0, 1}) {
                             if (c.depthwise && (ru != 1 || order != 0)) continue;
-                            if (!c.depthwise && c.height == 1 && (rows != 1 || order != 0)) continue;
+                            // One long row has no row strips; only im2col has a per-task
+                            // producer (its window copy) for task order 1 to keep in cache.
+                            if (!c.depthwise && c.height == 1 && (rows != 1 || (order != 0 && !c.im2col)))
+                                continue;
                             Schedule s;
                             s.vector_width = vec;
                             s.channel_vectors = cv;

@@ -15,12 +15,14 @@
 
 namespace cnnc::codegen {
 
-// A convolution as the blocked kernels see it (a 1x1 conv over an NHWC image is one long row).
+// A convolution as the blocked kernels see it (a 1x1 conv over an NHWC image, a strided 1x1 conv
+// and an im2col GEMM are one long row of output pixels).
 struct ConvShape {
     int64_t in_channels = 0, out_channels = 0, groups = 1;
     int64_t kernel_h = 1, kernel_w = 1;
     int64_t width = 1, height = 1; // output pixels along x and y in the kernel's view
     bool depthwise = false;
+    bool im2col = false; // conv-im2col-gemm: the pixels' windows are copied to a buffer first
 };
 
 // The shape of the conv `plan` computes (its operand shapes and algorithm already planned).

@@ -115,12 +115,21 @@ std::string conv_algorithm(const ir::Graph &g, const ir::Op &op) {
                        ir::describe_op(g, op), in_channels, a.groups);
         return "conv-depthwise";
     }
-    if (!chosen.empty() && chosen != "direct" && chosen != "strided-1x1" &&
-        chosen != "im2col-gemm" && chosen != "winograd")
+    if (chosen == "strided-1x1") {
+        if (a.kernel != ir::Hw{1, 1} || a.pad != ir::Pads{0, 0, 0, 0} || a.groups != 1)
+            user_error("{}: algorithm strided-1x1 needs a 1x1 kernel, no padding and one group",
+                       ir::describe_op(g, op));
+        return "conv-strided-1x1";
+    }
+    if (chosen == "im2col-gemm") {
+        if (a.groups != 1)
+            user_error("{}: algorithm im2col-gemm needs one group, found {}", ir::describe_op(g, op), a.groups);
+        return "conv-im2col-gemm";
+    }
+    if (!chosen.empty() && chosen != "direct" && chosen != "winograd")
         user_error("{}: unknown conv2d algorithm '{}'", ir::describe_op(g, op), chosen);
-    // direct, strided-1x1, im2col-gemm and winograd all run as the register-blocked direct
-    // convolution for now (each keeps its name in the signature, so a dedicated generator can
-    // take over without touching the cache).
+    // direct and winograd run as the register-blocked direct convolution (winograd keeps its
+    // name in the signature, so a dedicated generator can take over without touching the cache).
     if (a.groups == 1) return chosen.empty() && pointwise ? "conv-gemm-1x1" : "conv-direct";
     return depthwise ? "conv-depthwise" : "conv-grouped";
 }
@@ -162,6 +171,9 @@ void plan_conv(const ir::Graph &g, const ir::Op &op, KernelPlan &plan, const Tar
         user_error("{}: code generation needs constant conv2d weights; %{} is computed at run time",
                    ir::describe_op(g, op), g.value(w).name);
     plan.algorithm = conv_algorithm(g, op);
+    // The GPU templates have no strided or im2col variant: the direct conv's tiles serve both.
+    if (target.gpu() && (plan.algorithm == "conv-strided-1x1" || plan.algorithm == "conv-im2col-gemm"))
+        plan.algorithm = "conv-direct";
     const ir::Dims &xd = g.type(x).dims, &wd = g.type(w).dims, &yd = g.type(y).dims;
     const int64_t out_channels = yd[1];
     KernelOperand input = standard(g, x), weights{w, Packing::conv_weights, {}};
@@ -170,6 +182,11 @@ void plan_conv(const ir::Graph &g, const ir::Op &op, KernelPlan &plan, const Tar
         // Stride 1 and no padding: the pixels of an NHWC image are one dense axis, so the conv is
         // a matrix product [pixels, Ci] x [Ci, Co] over the same memory, with no im2col.
         input.shape = dense_shape({xd[1], xd[2] * xd[3], 1, xd[0]});
+        output.shape = dense_shape({yd[1], yd[2] * yd[3], 1, yd[0]});
+    }
+    if (plan.algorithm == "conv-strided-1x1" || plan.algorithm == "conv-im2col-gemm") {
+        // Matrix products over the output pixels: the output as one long row, as for gemm-1x1;
+        // the input keeps its image shape (read at strided or window offsets).
         output.shape = dense_shape({yd[1], yd[2] * yd[3], 1, yd[0]});
     }
     if (plan.algorithm == "conv-depthwise") {
