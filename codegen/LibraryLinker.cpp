@@ -99,7 +99,7 @@ void link_library(const LinkJob &job) {
                         "    cnnc_create; cnnc_destroy; cnnc_run; cnnc_last_error;\n"
                         "    cnnc_device_api; cnnc_device_context; cnnc_run_device;\n"
                         "    cnnc_num_kernels; cnnc_get_kernel_info; cnnc_get_operand_info; cnnc_set_operand;\n"
-                        "    cnnc_get_operand; cnnc_run_kernel;\n  local: *;\n};\n");
+                        "    cnnc_get_operand; cnnc_run_kernel; cnnc_run_profiled;\n  local: *;\n};\n");
     // A temporary unique to this process: two compilations of one library (parallel tests, two
     // users) each link their own file, and the rename makes whichever finishes last win whole.
     const std::string tmp = fmt::format("{}.tmp{}", job.library_path, static_cast<long>(::getpid()));

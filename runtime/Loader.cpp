@@ -44,6 +44,7 @@ Library::Library(const std::string &path) : path_(path) {
         optional("cnnc_set_operand", api_.set_operand);
         optional("cnnc_get_operand", api_.get_operand);
         optional("cnnc_run_kernel", api_.run_kernel);
+        optional("cnnc_run_profiled", api_.run_profiled);
         if (!api_.num_kernels || !api_.get_kernel_info || !api_.get_operand_info || !api_.set_operand ||
             !api_.get_operand || !api_.run_kernel)
             api_.num_kernels = nullptr;

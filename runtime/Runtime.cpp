@@ -6,6 +6,7 @@
 #include "runtime/DeviceRuntime.h"
 #include "runtime/ModelInterface.h"
 
+#include <chrono>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
@@ -254,8 +255,9 @@ int cnnc_destroy(cnnc_instance *instance) {
     return CNNC_OK;
 }
 
-int cnnc_run(cnnc_instance *instance, const float *const *inputs, const int64_t *input_sizes,
-             float *const *outputs, const int64_t *output_sizes) {
+// cnnc_run, and with `phase_ms` cnnc_run_profiled: the same steps, with a clock read after each.
+static int run_model(cnnc_instance *instance, const float *const *inputs, const int64_t *input_sizes,
+                     float *const *outputs, const int64_t *output_sizes, double *phase_ms) {
     const cnnc_model &m = model();
     if (!instance) return fail(CNNC_ERROR_INVALID_ARGUMENT, "cnnc_run: instance is null");
     if (m.num_inputs > 0 && (!inputs || !input_sizes))
@@ -281,13 +283,35 @@ int cnnc_run(cnnc_instance *instance, const float *const *inputs, const int64_t 
                         static_cast<long long>(output_sizes[i]));
     }
     // GPU libraries keep the boundary tensors in NCHW in device memory: copies, no transposes.
-    if (instance->device) return cnnc::runtime::device_run_host(instance->device, m, instance->arena, inputs, outputs);
+    // Profiled, the device runs kernels one at a time and waits for each (see DeviceRuntime.h).
+    if (instance->device)
+        return cnnc::runtime::device_run_host(instance->device, m, instance->arena, inputs, outputs, phase_ms);
+    // Profiling reads the clock between consecutive steps of this run and nowhere else, so the
+    // phases add up to the run and each kernel sees the caches its predecessor left, as unprofiled.
+    using Clock = std::chrono::steady_clock;
+    Clock::time_point mark = phase_ms ? Clock::now() : Clock::time_point{};
+    auto lap = [&](int32_t phase) {
+        const Clock::time_point now = Clock::now();
+        phase_ms[phase] = std::chrono::duration<double, std::milli>(now - mark).count();
+        mark = now;
+    };
     for (int32_t i = 0; i < m.num_inputs; ++i)
         nchw_to_standard(m.inputs[i], inputs[i],
                          reinterpret_cast<float *>(instance->arena + m.inputs[i].offset));
+    if (phase_ms) lap(0);
     kernel_message.clear();
     int32_t failed = -1;
-    if (const int status = m.run(instance->arena, m.weights, &failed); status != 0) {
+    auto run_kernels_timed = [&]() -> int {
+        for (int32_t k = 0; k < m.num_kernels; ++k) {
+            if (const int status = m.kernels[k].call(instance->arena, m.weights)) {
+                failed = k;
+                return status;
+            }
+            lap(1 + k);
+        }
+        return 0;
+    };
+    if (const int status = phase_ms ? run_kernels_timed() : m.run(instance->arena, m.weights, &failed); status != 0) {
         const char *which = failed >= 0 && failed < m.num_kernels ? m.kernel_names[failed] : "?";
         return fail(CNNC_ERROR_KERNEL_FAILED, "cnnc_run: kernel %d (%s) failed with Halide error %d: %s",
                     failed, which, status, kernel_message.c_str());
@@ -297,7 +321,23 @@ int cnnc_run(cnnc_instance *instance, const float *const *inputs, const int64_t 
         const unsigned char *base = t.in_weights ? m.weights : instance->arena;
         standard_to_nchw(t, reinterpret_cast<const float *>(base + t.offset), outputs[i]);
     }
+    if (phase_ms) lap(1 + m.num_kernels);
     return CNNC_OK;
+}
+
+int cnnc_run(cnnc_instance *instance, const float *const *inputs, const int64_t *input_sizes,
+             float *const *outputs, const int64_t *output_sizes) {
+    return run_model(instance, inputs, input_sizes, outputs, output_sizes, nullptr);
+}
+
+int cnnc_run_profiled(cnnc_instance *instance, const float *const *inputs, const int64_t *input_sizes,
+                      float *const *outputs, const int64_t *output_sizes, double *phase_ms, int32_t num_phases) {
+    const cnnc_model &m = model();
+    if (!phase_ms || num_phases != m.num_kernels + 2)
+        return fail(CNNC_ERROR_INVALID_ARGUMENT,
+                    "cnnc_run_profiled: phase_ms must hold num_kernels + 2 = %d times, got %s%d", m.num_kernels + 2,
+                    phase_ms ? "" : "a null pointer and ", num_phases);
+    return run_model(instance, inputs, input_sizes, outputs, output_sizes, phase_ms);
 }
 
 int cnnc_num_kernels(int32_t *count) {

@@ -119,6 +119,17 @@ int cnnc_get_operand(cnnc_instance *instance, int32_t kernel, int32_t operand, f
  * only where their liveness allows (as in cnnc_run). */
 int cnnc_run_kernel(cnnc_instance *instance, int32_t kernel);
 
+/* Runs the model exactly as cnnc_run does (same arguments, same errors) and says where the time
+ * went, from a steady clock read between consecutive steps of this one run, in milliseconds:
+ * phase_ms[0] converting the inputs from NCHW, phase_ms[1 + k] kernel k (k < cnnc_num_kernels),
+ * phase_ms[1 + count] converting the outputs to NCHW; num_phases must be count + 2. The phases
+ * add up to the run but for the argument checks. On a GPU library phase 0 and the last are the
+ * copies to and from the device, and the kernels run one at a time, each waited for (launches
+ * are asynchronous), so the phases are the kernels' own times. */
+int cnnc_run_profiled(cnnc_instance *instance, const float *const *inputs, const int64_t *input_sizes,
+                      float *const *outputs, const int64_t *output_sizes, double *phase_ms,
+                      int32_t num_phases);
+
 /* The message of the last error on this thread ("" if none). Valid until the next call. */
 const char *cnnc_last_error(void);
 

@@ -38,6 +38,9 @@ struct Api {
     int (*set_operand)(cnnc_instance *, int32_t, int32_t, const float *, int64_t);
     int (*get_operand)(cnnc_instance *, int32_t, int32_t, float *, int64_t);
     int (*run_kernel)(cnnc_instance *, int32_t);
+    // One run with a time per step (null in a library built before it existed).
+    int (*run_profiled)(cnnc_instance *, const float *const *, const int64_t *, float *const *, const int64_t *,
+                        double *, int32_t);
 };
 
 // The functions of the one model library this program links against.
@@ -45,7 +48,8 @@ inline Api linked_api() {
     return {&cnnc_abi_version, &cnnc_model_name, &cnnc_num_inputs, &cnnc_num_outputs,
             &cnnc_input_info,  &cnnc_output_info, &cnnc_create,     &cnnc_destroy,
             &cnnc_run,         &cnnc_last_error,  &cnnc_num_kernels, &cnnc_get_kernel_info,
-            &cnnc_get_operand_info, &cnnc_set_operand, &cnnc_get_operand, &cnnc_run_kernel};
+            &cnnc_get_operand_info, &cnnc_set_operand, &cnnc_get_operand, &cnnc_run_kernel,
+            &cnnc_run_profiled};
 }
 
 struct TensorInfo {

@@ -4,13 +4,22 @@
 //  - one instance, so one arena, reused for every run; inputs are seeded random values written
 //    once; outputs go to buffers allocated before timing starts;
 //  - `--warmup` untimed runs first (page faults, Halide's thread pool start-up, caches, turbo);
-//  - each timed run is cnnc_run alone between two clock reads; with --per-layer, each run is
-//    followed by the same kernels called one by one (cnnc_run_kernel), each between its own two
-//    clock reads, interleaved with the whole-model runs so that both see the same machine state;
+//  - each timed run is cnnc_run alone between two clock reads;
+//  - with --per-layer, each timed run is followed by a profiled run (cnnc_run_profiled): the same
+//    run with a clock read between consecutive steps (input layout, each kernel, output layout),
+//    so every kernel is timed where it sits in a real run, after the kernel that really precedes
+//    it, and the steps of one run add up to that run. Timing kernels one by one outside a run
+//    (cnnc_run_kernel) measured the same code but left out the boundary layouts, and on a loaded
+//    machine the median of short calls hides the preemptions a whole run collects;
 //  - caches are flushed (a buffer larger than the last-level cache is written and read) before
-//    every timed call only with --cold, and the flush is outside the timed region.
+//    every timed call only with --cold, and the flush is outside the timed region. A flush inside
+//    a run would change the run, so --cold --per-layer times each kernel alone after a flush
+//    (cnnc_run_kernel), and the layouts from a profiled run after a flush.
 // Report (--report FILE, written atomically), one record per line:
 //   model NAME | threads T | batch B | run_ms MS... | peak_gflops G ISA
+//   profiled_run_ms MS...       each profiled run between two clock reads (with --per-layer)
+//   clock_read_ns NS            what one clock read costs here (the profiler's own overhead)
+//   boundary input_layout MS... | boundary output_layout MS...
 //   kernel INDEX FLOPS ALGORITHM FUNCTION MS... <TAB> NAME
 #include "ir/Error.h"
 #include "ir/FileIO.h"
@@ -21,8 +30,10 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -36,6 +47,19 @@ using Clock = std::chrono::steady_clock;
 
 double ms_since(Clock::time_point start) {
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+// Nanoseconds one steady_clock read costs: the best of a few batches, as preemption only adds.
+double clock_read_ns() {
+    double best = 1e30;
+    for (int batch = 0; batch < 5; ++batch) {
+        constexpr int reads = 10000;
+        const auto start = Clock::now();
+        Clock::time_point last = start;
+        for (int i = 0; i < reads; ++i) last = Clock::now();
+        best = std::min(best, std::chrono::duration<double, std::nano>(last - start).count() / reads);
+    }
+    return best;
 }
 
 // Evicts the caches: 64 MiB, larger than any last-level cache this runs on, written and read.
@@ -56,20 +80,28 @@ class CacheFlusher {
     volatile unsigned sink_ = 0;
 };
 
-// The FMA peak for `threads`, from `cache` when it holds a figure for this many threads, else
-// measured and stored there (atomically; an unwritable cache only costs a re-measurement).
-std::pair<double, std::string> fma_peak(int threads, const std::string &cache) {
-    if (!cache.empty()) {
-        std::ifstream in(cache);
-        double gflops = 0;
+// The FMA peak for `threads`, cached in `folder` under a name holding everything the figure
+// depends on (probe version, ISA, threads), and the same again inside the file, so a changed
+// probe or another machine sharing the folder never reads a stale figure. The cache is written
+// atomically; an unwritable folder only costs a re-measurement.
+std::pair<double, std::string> fma_peak(int threads, const std::string &folder) {
+    const std::string key = fmt::format("v{} {} {}", fma_probe_version, fma_probe_isa(), threads);
+    const std::string path =
+        folder.empty() ? "" : fmt::format("{}/fma-peak-v{}-{}-{}t.txt", folder, fma_probe_version, fma_probe_isa(), threads);
+    if (!path.empty()) {
+        std::ifstream in(path);
+        std::string version, isa;
         int cached_threads = 0;
-        std::string isa;
-        if (in >> gflops >> cached_threads >> isa && cached_threads == threads && gflops > 0) return {gflops, isa + ", cached"};
+        double gflops = 0;
+        if (in >> version >> isa >> cached_threads >> gflops &&
+            fmt::format("{} {} {}", version, isa, cached_threads) == key && gflops > 0)
+            return {gflops, isa + ", cached"};
     }
     const double gflops = measure_fma_peak(threads);
-    if (!cache.empty()) {
+    if (!path.empty()) {
         try {
-            write_file_atomically(cache, fmt::format("{} {} {}\n", gflops, threads, fma_probe_isa()));
+            std::filesystem::create_directories(folder);
+            write_file_atomically(path, fmt::format("{} {}\n", key, gflops));
         } catch (const std::exception &) {
         }
     }
@@ -77,7 +109,7 @@ std::pair<double, std::string> fma_peak(int threads, const std::string &cache) {
 }
 
 struct Options {
-    std::string library, report, peak_cache;
+    std::string library, report, peak_cache_dir;
     int runs = 20, warmup = 3, threads = 0;
     bool per_layer = false, cold = false;
 };
@@ -89,6 +121,8 @@ int run(const Options &o) {
     runtime::Library lib(o.library);
     const Model model(lib.api());
     const Api &api = model.api();
+    if (o.per_layer && !api.run_profiled)
+        throw Error(o.library + ": this library predates cnnc_run_profiled; recompile it with cnnc");
     Instance instance(model);
 
     std::mt19937 rng(1);
@@ -109,29 +143,42 @@ int run(const Options &o) {
         out_sizes.push_back(t.num_elements);
     }
     const int32_t kernels = o.per_layer ? static_cast<int32_t>(model.kernels().size()) : 0;
+    // Phase 0 is the input layout, 1 + k kernel k, 1 + kernels the output layout.
+    std::vector<double> phases(static_cast<size_t>(kernels) + 2);
     auto run_model = [&] {
         model.check(api.run(instance.get(), in_ptrs.data(), in_sizes.data(), out_ptrs.data(), out_sizes.data()));
+    };
+    auto run_profiled = [&] {
+        model.check(api.run_profiled(instance.get(), in_ptrs.data(), in_sizes.data(), out_ptrs.data(),
+                                     out_sizes.data(), phases.data(), static_cast<int32_t>(phases.size())));
     };
     auto run_kernel = [&](int32_t k) { model.check(api.run_kernel(instance.get(), k)); };
 
     for (int w = 0; w < o.warmup; ++w) {
         run_model();
-        for (int32_t k = 0; k < kernels; ++k) run_kernel(k);
+        if (o.per_layer) run_profiled();
     }
     CacheFlusher flusher;
-    std::vector<double> run_ms;
-    std::vector<std::vector<double>> kernel_ms(static_cast<size_t>(kernels));
+    std::vector<double> run_ms, profiled_ms;
+    std::vector<std::vector<double>> phase_ms(phases.size());
     for (int r = 0; r < o.runs; ++r) {
         if (o.cold) flusher.flush();
         const auto start = Clock::now();
         run_model();
         run_ms.push_back(ms_since(start));
-        // The arena now holds this run's inputs, so the kernels below recompute the same model.
-        for (int32_t k = 0; k < kernels; ++k) {
-            if (o.cold) flusher.flush();
+        if (!o.per_layer) continue;
+        if (o.cold) flusher.flush();
+        const auto profiled_start = Clock::now();
+        run_profiled();
+        profiled_ms.push_back(ms_since(profiled_start));
+        for (size_t p = 0; p < phases.size(); ++p)
+            if (!o.cold || p == 0 || p + 1 == phases.size()) phase_ms[p].push_back(phases[p]);
+        // Cold: each kernel alone after a flush, on the arena the profiled run just filled.
+        for (int32_t k = 0; o.cold && k < kernels; ++k) {
+            flusher.flush();
             const auto kernel_start = Clock::now();
             run_kernel(k);
-            kernel_ms[static_cast<size_t>(k)].push_back(ms_since(kernel_start));
+            phase_ms[static_cast<size_t>(k) + 1].push_back(ms_since(kernel_start));
         }
     }
 
@@ -139,13 +186,16 @@ int run(const Options &o) {
                                      model.inputs().empty() || model.inputs()[0].dims.empty() ? 1 : model.inputs()[0].dims[0],
                                      fmt::join(run_ms, " "));
     if (o.per_layer) {
-        const auto [gflops, isa] = fma_peak(threads, o.peak_cache);
+        const auto [gflops, isa] = fma_peak(threads, o.peak_cache_dir);
         report += fmt::format("peak_gflops {} {}\n", gflops, isa);
+        report += fmt::format("profiled_run_ms {}\nclock_read_ns {}\n", fmt::join(profiled_ms, " "), clock_read_ns());
+        report += fmt::format("boundary input_layout {}\n", fmt::join(phase_ms.front(), " "));
         for (int32_t k = 0; k < kernels; ++k) {
             const KernelInfo &info = model.kernels()[static_cast<size_t>(k)];
             report += fmt::format("kernel {} {} {} {} {}\t{}\n", k, info.flops, info.algorithm, info.function,
-                                  fmt::join(kernel_ms[static_cast<size_t>(k)], " "), info.name);
+                                  fmt::join(phase_ms[static_cast<size_t>(k) + 1], " "), info.name);
         }
+        report += fmt::format("boundary output_layout {}\n", fmt::join(phase_ms.back(), " "));
     }
     write_file_atomically(o.report, report);
     return 0;
@@ -161,9 +211,10 @@ int bench_main(int argc, char **argv) {
     app.add_option("--runs", o.runs, "Timed runs")->check(CLI::PositiveNumber);
     app.add_option("--warmup", o.warmup, "Untimed runs before timing")->check(CLI::NonNegativeNumber);
     app.add_option("--threads", o.threads, "Threads of Halide's pool (default: one per core)")->check(CLI::PositiveNumber);
-    app.add_flag("--per-layer", o.per_layer, "Also time each kernel alone");
+    app.add_flag("--per-layer", o.per_layer, "Also time each step of a run: input layout, each kernel, output layout");
     app.add_flag("--cold", o.cold, "Flush the caches before every timed call");
-    app.add_option("--peak-cache", o.peak_cache, "File caching the measured FMA peak");
+    app.add_option("--peak-cache-dir", o.peak_cache_dir,
+                   "Folder caching the measured FMA peak (one file per probe version, ISA and thread count)");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError &e) {

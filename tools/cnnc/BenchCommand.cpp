@@ -1,10 +1,14 @@
 // `cnnc bench MODEL|libNAME.so`: latency and throughput of a compiled model, and with
-// --per-layer where the time goes, kernel by kernel: median time, GFLOP/s, the share of the
-// machine's measured FMA peak and the share of the total, most expensive first (--svg draws it).
+// --per-layer where the time goes, step by step of a run: the input layout conversion (NCHW to
+// the library's channels-innermost layout), each kernel, the output conversion; median time,
+// GFLOP/s, the share of the machine's measured FMA peak and the share of the total, most
+// expensive first (--svg draws it). The steps are timed inside real runs, so their medians add up
+// to about the whole-model median; what they do not cover is printed as the residual, split into
+// what profiling costs and the gap between a sum of medians and the median of sums.
 // A model is compiled first (-O2) into a scratch folder. The timing itself happens in the runner
 // (cnnc-run bench, which documents what exactly is timed); this process only formats. The peak
-// is measured once per thread count by the runner's FMA probe and cached in the kernel cache
-// folder as fma-peak-<T>.txt.
+// is measured by the runner's FMA probe and cached in the kernel cache folder, one file per probe
+// version, ISA and thread count.
 #include "codegen/KernelCache.h"
 #include "codegen/ModelCompiler.h"
 #include "ir/Error.h"
@@ -29,8 +33,10 @@ namespace cnnc::driver {
 
 namespace {
 
-struct KernelTiming {
-    int index = 0;
+// One step of a run: a kernel, or a layout conversion at the library's boundary.
+struct StepTiming {
+    bool boundary = false;
+    int index = 0; // kernels: the execution index
     int64_t flops = 0;
     std::string algorithm, function, name;
     std::vector<double> ms;
@@ -42,10 +48,12 @@ struct Report {
     int threads = 0, runs = 0, warmup = 0;
     int64_t batch = 1;
     bool cold = false;
-    std::vector<double> run_ms;
-    double peak_gflops = 0;
-    std::vector<KernelTiming> kernels; // sorted by share, largest first
-    double median_ms = 0, min_ms = 0, max_ms = 0, kernel_sum_ms = 0;
+    std::vector<double> run_ms, profiled_run_ms;
+    double peak_gflops = 0, clock_read_ns = 0;
+    std::vector<StepTiming> steps; // sorted by share, largest first
+    double median_ms = 0, min_ms = 0, max_ms = 0;
+    double step_sum_ms = 0, kernel_sum_ms = 0, profiled_median_ms = 0;
+    int kernels = 0;
 };
 
 double median(std::vector<double> v) {
@@ -59,6 +67,12 @@ std::vector<double> numbers(std::istringstream &in) {
     std::vector<double> v;
     for (double x; in >> x;) v.push_back(x);
     return v;
+}
+
+std::string boundary_name(const std::string &key) {
+    if (key == "input_layout") return "input layout (NCHW to internal)";
+    if (key == "output_layout") return "output layout (internal to NCHW)";
+    return key;
 }
 
 // Reads the runner's report (format in tools/cnnc-run/BenchMode.cpp) and derives the statistics.
@@ -79,30 +93,44 @@ Report read_report(const std::string &path) {
         else if (key == "threads") in >> r.threads;
         else if (key == "batch") in >> r.batch;
         else if (key == "run_ms") r.run_ms = numbers(in);
+        else if (key == "profiled_run_ms") r.profiled_run_ms = numbers(in);
+        else if (key == "clock_read_ns") in >> r.clock_read_ns;
         else if (key == "peak_gflops") {
             in >> r.peak_gflops;
             std::getline(in >> std::ws, r.peak_isa);
         } else if (key == "kernel") {
-            KernelTiming k;
+            StepTiming k;
             in >> k.index >> k.flops >> k.algorithm >> k.function;
             k.ms = numbers(in);
             k.name = name;
-            r.kernels.push_back(std::move(k));
+            r.steps.push_back(std::move(k));
+            ++r.kernels;
+        } else if (key == "boundary") {
+            StepTiming b;
+            b.boundary = true;
+            std::string which;
+            in >> which;
+            b.name = boundary_name(which);
+            b.algorithm = "layout";
+            b.ms = numbers(in);
+            r.steps.push_back(std::move(b));
         }
     }
     internal_assert(!r.run_ms.empty(), "the runner's report {} has no timings", path);
     r.median_ms = median(r.run_ms);
     r.min_ms = *std::min_element(r.run_ms.begin(), r.run_ms.end());
     r.max_ms = *std::max_element(r.run_ms.begin(), r.run_ms.end());
-    for (KernelTiming &k : r.kernels) {
+    r.profiled_median_ms = median(r.profiled_run_ms);
+    for (StepTiming &k : r.steps) {
         k.median_ms = median(k.ms);
-        r.kernel_sum_ms += k.median_ms;
+        r.step_sum_ms += k.median_ms;
+        if (!k.boundary) r.kernel_sum_ms += k.median_ms;
         k.gflops = k.median_ms > 0 ? static_cast<double>(k.flops) / (k.median_ms * 1e6) : 0;
         k.peak_percent = r.peak_gflops > 0 ? 100 * k.gflops / r.peak_gflops : 0;
     }
-    for (KernelTiming &k : r.kernels) k.share = r.kernel_sum_ms > 0 ? k.median_ms / r.kernel_sum_ms : 0;
-    std::stable_sort(r.kernels.begin(), r.kernels.end(),
-                     [](const KernelTiming &a, const KernelTiming &b) { return a.share > b.share; });
+    for (StepTiming &k : r.steps) k.share = r.step_sum_ms > 0 ? k.median_ms / r.step_sum_ms : 0;
+    std::stable_sort(r.steps.begin(), r.steps.end(),
+                     [](const StepTiming &a, const StepTiming &b) { return a.share > b.share; });
     return r;
 }
 
@@ -126,18 +154,36 @@ std::string format_json(const Report &r, bool per_layer) {
         json_string(r.model), json_string(r.library), r.threads, r.runs, r.warmup, r.cold, r.batch, r.median_ms,
         r.min_ms, r.max_ms, throughput(r));
     if (per_layer) {
-        s += fmt::format(",\n  \"peak_gflops\": {:.3f},\n  \"peak_probe\": {},\n  \"kernel_sum_ms\": {:.6f},\n  \"kernels\": [",
-                         r.peak_gflops, json_string(r.peak_isa), r.kernel_sum_ms);
-        for (size_t i = 0; i < r.kernels.size(); ++i) {
-            const KernelTiming &k = r.kernels[i];
-            s += fmt::format("{}\n    {{\"index\": {}, \"name\": {}, \"algorithm\": {}, \"function\": {}, \"flops\": {}, "
-                             "\"median_ms\": {:.6f}, \"gflops\": {:.3f}, \"peak_percent\": {:.3f}, \"share\": {:.6f}}}",
-                             i ? "," : "", k.index, json_string(k.name), json_string(k.algorithm),
-                             json_string(k.function), k.flops, k.median_ms, k.gflops, k.peak_percent, k.share);
+        s += fmt::format(",\n  \"peak_gflops\": {:.3f},\n  \"peak_probe\": {},\n  \"step_sum_ms\": {:.6f},\n"
+                         "  \"kernel_sum_ms\": {:.6f},\n  \"profiled_run_median_ms\": {:.6f},\n  \"residual_ms\": {:.6f},\n"
+                         "  \"clock_read_ns\": {:.3f},\n  \"steps\": [",
+                         r.peak_gflops, json_string(r.peak_isa), r.step_sum_ms, r.kernel_sum_ms, r.profiled_median_ms,
+                         r.median_ms - r.step_sum_ms, r.clock_read_ns);
+        for (size_t i = 0; i < r.steps.size(); ++i) {
+            const StepTiming &k = r.steps[i];
+            s += i ? ",\n    {" : "\n    {";
+            if (k.boundary)
+                s += fmt::format("\"kind\": \"boundary\", \"name\": {}, ", json_string(k.name));
+            else
+                s += fmt::format("\"kind\": \"kernel\", \"index\": {}, \"name\": {}, \"algorithm\": {}, \"function\": {}, "
+                                 "\"flops\": {}, \"gflops\": {:.3f}, \"peak_percent\": {:.3f}, ",
+                                 k.index, json_string(k.name), json_string(k.algorithm), json_string(k.function),
+                                 k.flops, k.gflops, k.peak_percent);
+            s += fmt::format("\"median_ms\": {:.6f}, \"share\": {:.6f}}}", k.median_ms, k.share);
         }
         s += "\n  ]";
     }
     return s + "\n}\n";
+}
+
+std::string format_step_row(const StepTiming &k) {
+    std::string name = k.name.substr(0, k.name.find(" = "));
+    if (name.size() > 44) name = name.substr(0, 41) + "...";
+    if (k.boundary)
+        return fmt::format("{:>4}  {:<44} {:<15} {:>9.3f} {:>9} {:>7} {:>6.1f}%\n", "", name, k.algorithm, k.median_ms,
+                           "-", "-", 100 * k.share);
+    return fmt::format("{:>4}  {:<44} {:<15} {:>9.3f} {:>9.1f} {:>6.1f}% {:>6.1f}%\n", k.index, name, k.algorithm,
+                       k.median_ms, k.gflops, k.peak_percent, 100 * k.share);
 }
 
 std::string format_text(const Report &r, bool per_layer, int top) {
@@ -146,22 +192,42 @@ std::string format_text(const Report &r, bool per_layer, int top) {
     s += fmt::format("latency: median {:.3f} ms, min {:.3f} ms, max {:.3f} ms; throughput {:.2f} inferences/s (batch {})\n",
                      r.median_ms, r.min_ms, r.max_ms, throughput(r), r.batch);
     if (!per_layer) return s;
-    s += fmt::format("\nper kernel: median of {} runs; FMA peak {:.1f} GFLOP/s on {} threads ({})\n", r.runs,
-                     r.peak_gflops, r.threads, r.peak_isa);
-    s += fmt::format("{:>4}  {:<44} {:<15} {:>9} {:>9} {:>7} {:>7}\n", "#", "kernel", "algorithm", "ms", "GFLOP/s",
+    s += r.cold ? fmt::format("\nper step: median of {} runs; each kernel alone after a cache flush, the layouts in a run "
+                              "after a flush; FMA peak {:.1f} GFLOP/s on {} threads ({})\n",
+                              r.runs, r.peak_gflops, r.threads, r.peak_isa)
+                : fmt::format("\nper step of a run: median of {} profiled runs (a clock read between consecutive steps); "
+                              "FMA peak {:.1f} GFLOP/s on {} threads ({})\n",
+                              r.runs, r.peak_gflops, r.threads, r.peak_isa);
+    s += fmt::format("{:>4}  {:<44} {:<15} {:>9} {:>9} {:>7} {:>7}\n", "#", "step", "algorithm", "ms", "GFLOP/s",
                      "% peak", "share");
-    const size_t shown = top > 0 ? std::min(r.kernels.size(), static_cast<size_t>(top)) : r.kernels.size();
-    for (size_t i = 0; i < shown; ++i) {
-        const KernelTiming &k = r.kernels[i];
-        std::string name = k.name.substr(0, k.name.find(" = "));
-        if (name.size() > 44) name = name.substr(0, 41) + "...";
-        s += fmt::format("{:>4}  {:<44} {:<15} {:>9.3f} {:>9.1f} {:>6.1f}% {:>6.1f}%\n", k.index, name, k.algorithm,
-                         k.median_ms, k.gflops, k.peak_percent, 100 * k.share);
+    // The top kernels by share; the boundary layouts always get their own rows below them.
+    std::vector<const StepTiming *> kernels, boundaries;
+    for (const StepTiming &k : r.steps) (k.boundary ? boundaries : kernels).push_back(&k);
+    const size_t shown = top > 0 ? std::min(kernels.size(), static_cast<size_t>(top)) : kernels.size();
+    for (size_t i = 0; i < shown; ++i) s += format_step_row(*kernels[i]);
+    if (shown < kernels.size()) {
+        double rest_ms = 0, rest_share = 0;
+        for (size_t i = shown; i < kernels.size(); ++i) rest_ms += kernels[i]->median_ms, rest_share += kernels[i]->share;
+        s += fmt::format("{:>4}  {:<44} {:<15} {:>9.3f} {:>9} {:>7} {:>6.1f}%\n", "",
+                         fmt::format("... {} more kernels", kernels.size() - shown), "", rest_ms, "", "",
+                         100 * rest_share);
     }
-    if (shown < r.kernels.size()) s += fmt::format("      ... {} more kernels\n", r.kernels.size() - shown);
-    s += fmt::format("sum of the {} kernel medians: {:.3f} ms = {:.1f}% of the whole-model median {:.3f} ms\n",
-                     r.kernels.size(), r.kernel_sum_ms, r.median_ms > 0 ? 100 * r.kernel_sum_ms / r.median_ms : 0,
-                     r.median_ms);
+    for (const StepTiming *b : boundaries) s += format_step_row(*b);
+    s += fmt::format("sum of the {} steps ({} kernels, {} layouts): {:.3f} ms = {:.1f}% of the whole-model median {:.3f} ms\n",
+                     r.steps.size(), r.kernels, boundaries.size(), r.step_sum_ms,
+                     r.median_ms > 0 ? 100 * r.step_sum_ms / r.median_ms : 0, r.median_ms);
+    if (r.cold) {
+        s += "(cold: each kernel pays for a flushed cache, which a whole run pays for once, so the sum exceeds it)\n";
+        return s;
+    }
+    // The residual in two parts: whole runs vs profiled runs (the cost of profiling, and the two
+    // sets of runs seeing different moments of the machine), then a profiled run's median vs the
+    // sum of its steps' medians (argument checks, and preemptions: a median of sums keeps a
+    // typical run's share of them, a sum of medians drops most).
+    s += fmt::format("residual {:+.3f} ms = whole-model vs profiled median {:+.3f} ms (clock reads: {:.0f} ns each, {} "
+                     "per run) + profiled median vs sum of step medians {:+.3f} ms\n",
+                     r.median_ms - r.step_sum_ms, r.median_ms - r.profiled_median_ms, r.clock_read_ns,
+                     r.steps.size() + 1, r.profiled_median_ms - r.step_sum_ms);
     return s;
 }
 
@@ -177,20 +243,20 @@ std::string xml_text(const std::string &s) {
     return out;
 }
 
-// One horizontal bar per kernel, longest (largest share) first; the label names the kernel, the
-// figure after the bar gives its time, share and % of peak; a tooltip holds the full name.
+// One horizontal bar per step (kernels and boundary layouts), longest first; the label names the
+// step, the figure after the bar gives its time, share and % of peak; a tooltip holds the full name.
 std::string render_svg(const Report &r) {
     const int row = 18, label_width = 330, bar_width = 520, top = 54, width = label_width + bar_width + 220;
-    const int height = top + row * static_cast<int>(r.kernels.size()) + 20;
-    const double longest = r.kernels.empty() ? 1 : std::max(r.kernels.front().median_ms, 1e-9);
+    const int height = top + row * static_cast<int>(r.steps.size()) + 20;
+    const double longest = r.steps.empty() ? 1 : std::max(r.steps.front().median_ms, 1e-9);
     std::string s = fmt::format(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" font-family=\"sans-serif\" "
         "font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        "<text x=\"10\" y=\"22\" font-size=\"15\" font-weight=\"bold\">{}: time per kernel (median of {} runs, {} threads)</text>\n"
-        "<text x=\"10\" y=\"40\">whole model {:.3f} ms (median); kernels sum to {:.3f} ms; FMA peak {:.1f} GFLOP/s</text>\n",
-        width, height, xml_text(r.model), r.runs, r.threads, r.median_ms, r.kernel_sum_ms, r.peak_gflops);
-    for (size_t i = 0; i < r.kernels.size(); ++i) {
-        const KernelTiming &k = r.kernels[i];
+        "<text x=\"10\" y=\"22\" font-size=\"15\" font-weight=\"bold\">{}: time per step of a run (median of {} runs, {} threads)</text>\n"
+        "<text x=\"10\" y=\"40\">whole model {:.3f} ms (median); steps sum to {:.3f} ms; FMA peak {:.1f} GFLOP/s</text>\n",
+        width, height, xml_text(r.model), r.runs, r.threads, r.median_ms, r.step_sum_ms, r.peak_gflops);
+    for (size_t i = 0; i < r.steps.size(); ++i) {
+        const StepTiming &k = r.steps[i];
         const int y = top + row * static_cast<int>(i);
         const double w = bar_width * k.median_ms / longest;
         std::string label = k.name.substr(0, k.name.find(" = ")) + " (" + k.algorithm + ")";
@@ -227,7 +293,7 @@ void add_bench_command(CLI::App &app, int &exit_status) {
     command->add_option("--warmup", options->warmup, "Untimed runs first")->check(CLI::NonNegativeNumber)->default_val(3);
     command->add_option("--threads", options->threads, "Threads (default: one per core)")->check(CLI::PositiveNumber);
     command->add_flag("--json", options->json, "Print the results as JSON");
-    command->add_flag("--per-layer", options->per_layer, "Time every kernel: ms, GFLOP/s, % of FMA peak, share");
+    command->add_flag("--per-layer", options->per_layer, "Time every step of a run (input layout, each kernel, output layout): ms, GFLOP/s, % of FMA peak, share");
     command->add_option("--top", options->top, "With --per-layer, show only the N most expensive kernels")
         ->check(CLI::PositiveNumber);
     command->add_option("--svg", options->svg, "Draw the per-kernel times as a bar chart (implies --per-layer)");
@@ -258,7 +324,7 @@ void add_bench_command(CLI::App &app, int &exit_status) {
                                          "--runs", std::to_string(o.runs), "--warmup", std::to_string(o.warmup),
                                          "--threads", std::to_string(threads)};
         if (per_layer)
-            argv.insert(argv.end(), {"--per-layer", "--peak-cache", fmt::format("{}/fma-peak-{}.txt", cache.dir(), threads)});
+            argv.insert(argv.end(), {"--per-layer", "--peak-cache-dir", cache.dir()});
         if (o.cold) argv.push_back("--cold");
         if (const int status = spawn_and_wait(argv); status != 0) {
             exit_status = status;
