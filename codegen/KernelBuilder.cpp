@@ -3,6 +3,7 @@
 #include "codegen/KernelBuilder.h"
 
 #include "codegen/HalideHelpers.h"
+#include "codegen/WinogradConvKernel.h"
 #include "ir/Error.h"
 #include "ir/ShapeInference.h"
 
@@ -46,7 +47,9 @@ void write_device_source(const Module &m, const std::string &path) {
 void build(const ir::Graph &g, const ir::Op &op, const KernelPlan &plan, KernelBuild &b) {
     using K = ir::OpKind;
     switch (op.kind) {
-    case K::conv2d: return build_conv(g, op, plan, b);
+    case K::conv2d:
+        if (plan.algorithm == "conv-winograd" && !plan.schedule.gpu.active()) return build_winograd_conv(g, op, plan, b);
+        return build_conv(g, op, plan, b);
     case K::conv_transpose: return build_conv_transpose(g, op, plan, b);
     case K::max_pool:
     case K::avg_pool:

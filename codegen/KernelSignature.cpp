@@ -4,6 +4,7 @@
 
 #include "codegen/ConvSchedules.h"
 #include "codegen/GpuSchedules.h"
+#include "codegen/WinogradConvKernel.h"
 #include "ir/Epilogue.h"
 #include "ir/Error.h"
 #include "ir/ShapeInference.h"
@@ -143,6 +144,8 @@ void plan_conv_cpu(const ir::Graph &g, const ir::Op &op, KernelPlan &plan, const
     const ir::ValueId w = op.inputs[1];
     const ir::Dims &wd = g.type(w).dims;
     const ConvShape shape = conv_shape_of(a, plan);
+    if (a.algorithm == "winograd" && winograd_applicable(a, shape))
+        return plan_winograd_conv(shape, target, forced, plan);
     Schedule s = forced && blocked_conv_feasible(shape, *forced) ? *forced : default_conv_schedule(shape, target);
     KernelOperand &weights = plan.inputs[1];
     if (shape.depthwise) {
@@ -237,6 +240,7 @@ const char *packing_name(Packing packing) {
     case Packing::grouped_weights: return "grouped";
     case Packing::transposed_matrix: return "transposed";
     case Packing::blocked_conv: return "blocked";
+    case Packing::winograd_weights: return "winograd";
     }
     return "?";
 }
@@ -245,6 +249,7 @@ std::string Schedule::to_string() const {
     std::string text = fmt::format("vec={},cv={},px={},ru={},par={},rows={},order={}", vector_width,
                                    channel_vectors, pixel_tile, reduction_unroll, parallel, row_tile,
                                    task_order);
+    if (winograd_tile) text += fmt::format(",wino={}", winograd_tile);
     return gpu.active() ? text + "," + gpu.to_string() : text;
 }
 

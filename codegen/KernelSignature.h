@@ -47,6 +47,7 @@ struct Schedule {
     int row_tile = 1;   // output rows per parallel task (depthwise: also the padded-input strip)
     int task_order = 0; // 0: tasks over (rows, channel blocks); 1: a task runs every channel
                         // block of its rows (input rows reused across blocks, weights re-read)
+    int winograd_tile = 0; // conv-winograd: output tile m of F(m x m, 3 x 3), 2 or 4 (0: not Winograd)
     GpuSchedule gpu;          // set on GPU targets: the GPU template's knobs replace the above
 
     std::string to_string() const;
@@ -62,6 +63,8 @@ enum class Packing {
     blocked_conv,      // [O,I/g,kh,kw] -> (lane, k, kx, ky, block): each block of B output
                        // channels contiguous, its reduction over k input channels (a grouped
                        // conv's block spans whole groups; weights outside a lane's group are 0)
+    winograd_weights,  // [O,I,3,3] -> U = G g G^T as (lane, k, e, block), e the t*t transform
+                       // points (WinogradConvKernel.h); computed here, never at run time
 };
 const char *packing_name(Packing packing);
 

@@ -2,6 +2,7 @@
 // channels innermost, the order the register-blocked conv loads them in.
 #include "codegen/WeightPacking.h"
 
+#include "codegen/WinogradConvKernel.h"
 #include "ir/Error.h"
 
 namespace cnnc::codegen {
@@ -55,6 +56,7 @@ std::vector<float> pack_operand(const ir::Graph &g, const KernelOperand &operand
     }
     const int64_t o_total = type.dims[0], i_per_group = type.dims[1], kh = type.dims[2], kw = type.dims[3];
     if (operand.packing == Packing::blocked_conv) return pack_blocked(operand, v, o_total, i_per_group, kh, kw);
+    if (operand.packing == Packing::winograd_weights) return pack_winograd_weights(operand, v, o_total, i_per_group);
     const int64_t groups = operand.packing == Packing::grouped_weights ? operand.shape.extents[4] : 1;
     const int64_t o_per_group = o_total / groups;
     for (int64_t o = 0; o < o_total; ++o)
