@@ -22,7 +22,7 @@ std::string generate_device_executor(const ir::Graph &g, const ModelPlan &plan, 
                   "extern \"C\" int halide_cuda_release_context(void *);\n"
                 : "extern \"C\" int halide_acquire_cl_context(void *, void **, void **, bool);\n"
                   "extern \"C\" int halide_release_cl_context(void *);\n";
-    std::vector<std::string> rows, calls;
+    std::vector<std::string> rows, calls, cases;
     int index = 0;
     for (size_t i = 0; i < plan.kernels.size(); ++i) {
         const KernelPlan &k = plan.kernels[i];
@@ -38,8 +38,12 @@ std::string generate_device_executor(const ir::Graph &g, const ModelPlan &plan, 
                                        fmt::join(extents, ", "), fmt::join(strides, ", ")));
             args.push_back(fmt::format("b[{}]", index++));
         };
+        const int first = index;
         for (const KernelOperand &in : k.inputs) operand(in);
         operand(k.output);
+        std::vector<std::string> local;
+        for (int a = 0; a < index - first; ++a) local.push_back(fmt::format("b[{}]", a));
+        cases.push_back(fmt::format("    case {}: return {}({});\n", i, k.function_name, fmt::join(local, ", ")));
         calls.push_back(fmt::format("    if (int status = {}({})) {{\n        *failed = {};\n        return status;\n    }}\n",
                                     k.function_name, fmt::join(args, ", "), i));
     }
@@ -47,6 +51,11 @@ std::string generate_device_executor(const ir::Graph &g, const ModelPlan &plan, 
     src += fmt::format("\nnamespace {{\n\nconst cnnc_device_operand device_operands[] = {{\n{}\n}};\n\n", fmt::join(rows, ",\n"));
     src += fmt::format("int run_device(halide_buffer_t *const *b, int32_t *failed) {{\n{}    return 0;\n}}\n\n",
                        fmt::join(calls, ""));
+    // One kernel alone: `b` starts at its first operand. An index out of range is the runtime's
+    // bug (it checks), reported as Halide's generic error.
+    src += fmt::format("int run_device_kernel(int32_t kernel, halide_buffer_t *const *b) {{\n"
+                       "    switch (kernel) {{\n{}    default: return -1;\n    }}\n}}\n\n",
+                       fmt::join(cases, ""));
     if (cuda)
         src += "int device_context(uint64_t *context, uint64_t *queue) {\n"
                "    void *ctx = nullptr;\n"
@@ -63,7 +72,7 @@ std::string generate_device_executor(const ir::Graph &g, const ModelPlan &plan, 
     src += "} // namespace\n\n";
     src += fmt::format(
         "extern \"C\" const cnnc_device_model *cnnc_device_model_definition(void) {{\n"
-        "    static const cnnc_device_model model = {{{}, {}, {}, device_operands, run_device, {}, {}, {}, device_context}};\n"
+        "    static const cnnc_device_model model = {{{}, {}, {}, device_operands, run_device, {}, {}, {}, device_context, run_device_kernel}};\n"
         "    return &model;\n}}\n",
         cuda ? "CNNC_DEVICE_CUDA" : "CNNC_DEVICE_OPENCL", plan.weights.size(), index,
         cuda ? "halide_cuda_device_interface" : "halide_opencl_device_interface",

@@ -37,6 +37,9 @@ struct cnnc_device_model {
     int (*detach)(void *user_context, halide_buffer_t *buffer);
     // The API context the kernels run in (CUcontext, or cl_context and its cl_command_queue).
     int (*context)(uint64_t *context, uint64_t *queue);
+    // Runs kernel `kernel` alone (cnnc_run_kernel); buffers[0] describes its first operand, the
+    // operands following in order, as in `run`. Returns 0 or a Halide error.
+    int (*run_kernel)(int32_t kernel, halide_buffer_t *const *buffers);
 };
 
 // Defined by the generated executor (null for a CPU library).

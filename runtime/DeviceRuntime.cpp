@@ -11,6 +11,7 @@
 
 #include <HalideRuntime.h>
 
+#include <chrono>
 #include <cstring>
 #include <new>
 #include <vector>
@@ -90,7 +91,14 @@ int device_create(const cnnc_device_model &dm, const cnnc_model &m, cnnc_device_
     halide_reuse_device_allocations(nullptr, true);
     bytes_buffer(s->arena, s->arena_dim, 0, m.arena_bytes > 0 ? m.arena_bytes : 64, nullptr);
     if (int status = halide_device_malloc(nullptr, &s->arena, s->api)) {
-        const int code = device_error(*s, "cnnc_create: allocating the device arena", status);
+        // The first device call: where a missing driver or platform shows, so say what to check.
+        const int code = fail(CNNC_ERROR_DEVICE,
+                              "cnnc_create: allocating the device arena on %s failed (Halide error %d): %s; is the %s "
+                              "driver installed and visible (%s)?",
+                              api_name(dm.api), status, halide_message(), api_name(dm.api),
+                              dm.api == CNNC_DEVICE_CUDA ? "libcuda.so.1, CUDA_VISIBLE_DEVICES"
+                                                         : "an ICD in /etc/OpenCL/vendors or OCL_ICD_VENDORS, "
+                                                           "HL_OCL_PLATFORM_NAME, HL_OCL_DEVICE_TYPE");
         release(s);
         return code;
     }
@@ -181,8 +189,20 @@ halide_buffer_t alias(const halide_buffer_t &c, halide_dimension_t &dim, unsigne
 } // namespace
 
 int device_run_host(cnnc_device_state *s, const cnnc_model &m, unsigned char *staging, const float *const *inputs,
-                    float *const *outputs) {
+                    float *const *outputs, double *phase_ms) {
     clear_halide_message();
+    // Profiled: each step waits for the device before the clock is read (launches and copies are
+    // asynchronous), so a phase is that step's own time, not whatever the queue had left.
+    using Clock = std::chrono::steady_clock;
+    Clock::time_point mark = phase_ms ? Clock::now() : Clock::time_point{};
+    auto lap = [&](int32_t phase) -> int {
+        if (int status = halide_device_sync(nullptr, &s->arena))
+            return device_error(*s, "cnnc_run_profiled: waiting for the device", status);
+        const Clock::time_point now = Clock::now();
+        phase_ms[phase] = std::chrono::duration<double, std::milli>(now - mark).count();
+        mark = now;
+        return CNNC_OK;
+    };
     for (int32_t i = 0; i < m.num_inputs; ++i) {
         const cnnc_model_tensor &t = m.inputs[i];
         std::memcpy(staging + t.offset, inputs[i], static_cast<size_t>(tensor_bytes(t)));
@@ -192,7 +212,15 @@ int device_run_host(cnnc_device_state *s, const cnnc_model &m, unsigned char *st
         if (int status = halide_copy_to_device(nullptr, &b, s->api))
             return device_error(*s, "cnnc_run: copying an input to the device", status);
     }
-    if (int status = run_kernels(s, m)) return status;
+    if (!phase_ms) {
+        if (int status = run_kernels(s, m)) return status;
+    } else {
+        if (int status = lap(0)) return status;
+        for (int32_t k = 0; k < m.num_kernels; ++k) {
+            if (int status = device_run_kernel(s, m, k)) return status;
+            if (int status = lap(1 + k)) return status;
+        }
+    }
     for (int32_t i = 0; i < m.num_outputs; ++i) {
         const cnnc_model_tensor &t = m.outputs[i];
         if (t.in_weights) {
@@ -206,7 +234,7 @@ int device_run_host(cnnc_device_state *s, const cnnc_model &m, unsigned char *st
             return device_error(*s, "cnnc_run: copying an output from the device", status);
         std::memcpy(outputs[i], staging + t.offset, static_cast<size_t>(tensor_bytes(t)));
     }
-    return CNNC_OK;
+    return phase_ms ? lap(1 + m.num_kernels) : CNNC_OK;
 }
 
 int device_run_device(cnnc_device_state *s, const cnnc_model &m, const uint64_t *inputs, const uint64_t *outputs) {
@@ -233,6 +261,55 @@ int device_run_device(cnnc_device_state *s, const cnnc_model &m, const uint64_t 
                         m.outputs[i].name);
         if (int status = copy(outputs[i], s->boundary[static_cast<size_t>(m.num_inputs + i)], false)) return status;
     }
+    return CNNC_OK;
+}
+
+namespace {
+
+// The position of (kernel, operand) in the executor's operand table: kernels' operands in order.
+size_t operand_index(const cnnc_model &m, int32_t kernel, int32_t operand) {
+    size_t index = 0;
+    for (int32_t k = 0; k < kernel; ++k) index += static_cast<size_t>(m.kernels[k].num_operands);
+    return index + static_cast<size_t>(operand);
+}
+
+// Copies one arena operand's span between the device and `staging` at the same offset.
+int move_operand(cnnc_device_state *s, const cnnc_model &m, int32_t kernel, int32_t operand, unsigned char *staging,
+                 bool to_device) {
+    clear_halide_message();
+    const cnnc_model_operand &o = m.kernels[kernel].operands[operand];
+    halide_dimension_t dim;
+    halide_buffer_t b = alias(s->crops[operand_index(m, kernel, operand)], dim, staging + o.offset);
+    b.flags |= to_device ? halide_buffer_flag_host_dirty : halide_buffer_flag_device_dirty;
+    const int status = to_device ? halide_copy_to_device(nullptr, &b, s->api) : halide_copy_to_host(nullptr, &b);
+    return status ? device_error(*s, to_device ? "cnnc_set_operand: copying an operand to the device"
+                                               : "cnnc_get_operand: copying an operand from the device",
+                                 status)
+                  : CNNC_OK;
+}
+
+} // namespace
+
+int device_download_operand(cnnc_device_state *s, const cnnc_model &m, int32_t kernel, int32_t operand,
+                            unsigned char *staging) {
+    return move_operand(s, m, kernel, operand, staging, false);
+}
+
+int device_upload_operand(cnnc_device_state *s, const cnnc_model &m, int32_t kernel, int32_t operand,
+                          unsigned char *staging) {
+    return move_operand(s, m, kernel, operand, staging, true);
+}
+
+int device_run_kernel(cnnc_device_state *s, const cnnc_model &m, int32_t kernel) {
+    clear_halide_message();
+    halide_buffer_t *const *operands = &s->view_pointers[operand_index(m, kernel, 0)];
+    if (int status = s->dm->run_kernel(kernel, operands))
+        return fail(CNNC_ERROR_KERNEL_FAILED, "cnnc_run_kernel: kernel %d (%s) failed with Halide error %d: %s",
+                    kernel, m.kernel_names[kernel], status, halide_message());
+    // Launches are asynchronous: wait on the output, so a caller's timer measures the kernel.
+    halide_buffer_t *output = operands[m.kernels[kernel].num_operands - 1];
+    if (int status = halide_device_sync(nullptr, output))
+        return device_error(*s, "cnnc_run_kernel: waiting for the kernel", status);
     return CNNC_OK;
 }
 

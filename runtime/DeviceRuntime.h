@@ -21,10 +21,22 @@ void clear_halide_message();
 int device_create(const cnnc_device_model &dm, const cnnc_model &m, cnnc_device_state **state);
 void device_destroy(cnnc_device_state *state);
 // Host NCHW buffers in, host NCHW buffers out (sizes already checked); `staging` is the host
-// arena, used at the boundary tensors' offsets.
+// arena, used at the boundary tensors' offsets. With `phase_ms` (cnnc_run_profiled: num_kernels
+// + 2 entries) the kernels run one at a time, each waited for, and the times of the input copies,
+// each kernel and the output copies are stored there.
 int device_run_host(cnnc_device_state *state, const cnnc_model &m, unsigned char *staging,
-                    const float *const *inputs, float *const *outputs);
+                    const float *const *inputs, float *const *outputs, double *phase_ms = nullptr);
 int device_run_device(cnnc_device_state *state, const cnnc_model &m, const uint64_t *inputs,
                       const uint64_t *outputs);
+
+// Kernels one at a time (cnnc_set_operand / cnnc_get_operand / cnnc_run_kernel): the host arena
+// `staging` mirrors the device arena at the same offsets, so an operand's bytes move between the
+// two as one span. Arguments are checked by the caller; the operand is not a constant.
+int device_download_operand(cnnc_device_state *state, const cnnc_model &m, int32_t kernel, int32_t operand,
+                            unsigned char *staging);
+int device_upload_operand(cnnc_device_state *state, const cnnc_model &m, int32_t kernel, int32_t operand,
+                          unsigned char *staging);
+// Runs one kernel on the device buffers and waits for it, so the call can be timed.
+int device_run_kernel(cnnc_device_state *state, const cnnc_model &m, int32_t kernel);
 
 } // namespace cnnc::runtime

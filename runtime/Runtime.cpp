@@ -381,14 +381,24 @@ int cnnc_set_operand(cnnc_instance *instance, int32_t kernel, int32_t operand, c
         return fail(CNNC_ERROR_INVALID_ARGUMENT,
                     "cnnc_set_operand: operand %d of kernel %d is a constant in the library's weights", operand,
                     kernel);
+    // GPU libraries: the host arena stages the operand's span, read first so that bytes between
+    // its elements (another kernel's, in a strided view) go back to the device unchanged.
+    if (instance->device)
+        if (int status = cnnc::runtime::device_download_operand(instance->device, model(), kernel, operand, instance->arena))
+            return status;
     float *base = reinterpret_cast<float *>(instance->arena + o->offset);
     for_each_element(*o, [&](int64_t i, int64_t at) { base[at] = data[i]; });
+    if (instance->device)
+        return cnnc::runtime::device_upload_operand(instance->device, model(), kernel, operand, instance->arena);
     return CNNC_OK;
 }
 
 int cnnc_get_operand(cnnc_instance *instance, int32_t kernel, int32_t operand, float *data, int64_t size) {
     const cnnc_model_operand *o = checked_operand(instance, kernel, operand, data, size, "cnnc_get_operand");
     if (!o) return CNNC_ERROR_INVALID_ARGUMENT;
+    if (instance->device && !o->in_weights)
+        if (int status = cnnc::runtime::device_download_operand(instance->device, model(), kernel, operand, instance->arena))
+            return status;
     const float *base = reinterpret_cast<const float *>((o->in_weights ? model().weights : instance->arena) + o->offset);
     for_each_element(*o, [&](int64_t i, int64_t at) { data[i] = base[at]; });
     return CNNC_OK;
@@ -398,6 +408,7 @@ int cnnc_run_kernel(cnnc_instance *instance, int32_t kernel) {
     if (!instance) return fail(CNNC_ERROR_INVALID_ARGUMENT, "cnnc_run_kernel: instance is null");
     const cnnc_model_kernel *k = kernel_at(kernel, "cnnc_run_kernel");
     if (!k) return CNNC_ERROR_INVALID_ARGUMENT;
+    if (instance->device) return cnnc::runtime::device_run_kernel(instance->device, model(), kernel);
     kernel_message.clear();
     if (const int status = k->call(instance->arena, model().weights); status != 0)
         return fail(CNNC_ERROR_KERNEL_FAILED, "cnnc_run_kernel: kernel %d (%s) failed with Halide error %d: %s",

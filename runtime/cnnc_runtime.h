@@ -87,7 +87,9 @@ int cnnc_run_device(cnnc_instance *instance, const uint64_t *inputs, const uint6
  * inputs written, kernels 0..count-1 run, the outputs read. Each kernel reads its operands and
  * writes one output, described as Halide buffers (dims innermost first, strides in elements).
  * Operand data crosses the boundary densely in that dim order (the innermost dim varies fastest),
- * not as NCHW: these calls expose the library's internal layouts on purpose. */
+ * not as NCHW: these calls expose the library's internal layouts on purpose.
+ * On a GPU library the operands live in the instance's device arena: cnnc_set_operand and
+ * cnnc_get_operand copy through the host, and cnnc_run_kernel waits for the kernel to finish. */
 
 typedef struct cnnc_kernel_info {
     const char *name;      /* "%value = op (algorithm)"; valid while the library is loaded */
