@@ -1,9 +1,11 @@
 // GPU schedule templates and their knobs (see GpuSchedules.h).
 #include "codegen/GpuSchedules.h"
+#include "codegen/GpuScheduleSpace.h"
 
 #include "codegen/HalideHelpers.h"
 #include "ir/Epilogue.h"
 #include "ir/Error.h"
+#include "ir/ShapeInference.h"
 
 #include <fmt/format.h>
 
@@ -71,6 +73,21 @@ GpuSchedule conv_knobs(const KernelPlan &plan, const ir::Op &op) {
     return s;
 }
 
+// Whether the conv template can run `s` on `plan`: a block of 1..1024 threads whose
+// shared-memory accumulators (block_c x block_x floats) fit in 16 KB, and a reduction chunk that
+// divides the input channels (the staging loop assumes whole chunks).
+bool conv_knobs_fit(const KernelPlan &plan, const GpuSchedule &s) {
+    const auto positive_power_of_two = [](int v) { return v > 0 && (v & (v - 1)) == 0; };
+    if (!positive_power_of_two(s.threads_c) || !positive_power_of_two(s.threads_x) || s.tile_c < 1 || s.tile_x < 1 ||
+        s.tile_c > 8 || s.tile_x > 8 || s.threads_c * s.threads_x > 1024)
+        return false;
+    if (plan.algorithm == "conv-depthwise") return s.tile_c == 1 && s.reduction_chunk == 1;
+    const int64_t in_channels = plan.algorithm == "conv-grouped" ? plan.inputs[1].shape.extents[1]
+                                                                 : plan.inputs[0].shape.extents[0];
+    return s.reduction_chunk >= 1 && in_channels % s.reduction_chunk == 0 &&
+           int64_t(s.threads_c) * s.tile_c * s.threads_x * s.tile_x * 4 <= 16384;
+}
+
 GpuSchedule simple_knobs(const BufferShape &o) {
     GpuSchedule s;
     s.threads_c = o.rank() > 0 ? fit(64, o.extents[0]) : 1;
@@ -96,16 +113,57 @@ std::string GpuSchedule::to_string() const {
     return fmt::format("gpu9={}x{}/{}x{}/rc={}", threads_c, threads_x, tile_c, tile_x, reduction_chunk);
 }
 
-void plan_for_gpu(const ir::Graph &g, KernelPlan &plan, const TargetInfo &) {
+void plan_for_gpu(const ir::Graph &g, KernelPlan &plan, const TargetInfo &, const Schedule *forced) {
     const ir::Op &op = g.op(plan.op);
     for (KernelOperand &in : plan.inputs) to_nchw(g, in);
     to_nchw(g, plan.output);
-    if (op.kind == ir::OpKind::conv2d) plan.schedule.gpu = conv_knobs(plan, op);
+    // A record whose knobs do not fit (hand-edited, or from another version) falls back to the rule.
+    if (op.kind == ir::OpKind::conv2d && forced && forced->gpu.active() && conv_knobs_fit(plan, forced->gpu))
+        plan.schedule.gpu = forced->gpu;
+    else if (op.kind == ir::OpKind::conv2d) plan.schedule.gpu = conv_knobs(plan, op);
     else if (op.kind == ir::OpKind::gemm) {
         plan.schedule.gpu.threads_c = fit(128, plan.output.shape.extents[0]);
         plan.schedule.gpu.threads_x = 1;
         plan.schedule.gpu.tile_x = static_cast<int>(std::min<int64_t>(4, plan.output.shape.extents[1]));
     } else plan.schedule.gpu = simple_knobs(plan.output.shape);
+}
+
+std::vector<Schedule> gpu_conv_candidates(const ir::Graph &g, const KernelPlan &plan) {
+    const ir::Op &op = g.op(plan.op);
+    internal_assert(op.kind == ir::OpKind::conv2d, "GPU conv candidates for {}", ir::describe_op(g, op));
+    const GpuSchedule base = conv_knobs(plan, op);
+    const int64_t channels = plan.output.shape.extents[0], width = plan.output.shape.extents[1];
+    const bool depthwise = plan.algorithm == "conv-depthwise";
+    std::vector<std::pair<int, Schedule>> ranked;
+    for (int tc = 4; tc <= 64; tc *= 2)
+        for (int tx = 1; tx <= 32; tx *= 2)
+            for (int cc : {1, 2, 4})
+                for (int cx : {1, 2, 4})
+                    for (int rc = 1; rc <= 32; rc *= 2) {
+                        GpuSchedule s{tc, tx, cc, cx, rc};
+                        // Blocks no wider than the output (idle threads), at least a warp's 32
+                        // threads where the output has that many, and no more than 256.
+                        const int threads = tc * tx;
+                        if (tc > fit(64, channels) || tx > fit(32, width) || threads > 256 ||
+                            threads < std::min<int64_t>(32, fit(64, channels) * fit(32, width)))
+                            continue;
+                        if (cc * tc > 2 * channels || cx * tx > 2 * width || !conv_knobs_fit(plan, s)) continue;
+                        if (depthwise && (cc != 1 || rc != 1)) continue;
+                        const int distance = (tc != base.threads_c) + (tx != base.threads_x) + (cc != base.tile_c) +
+                                             (cx != base.tile_x) + (rc != base.reduction_chunk);
+                        Schedule candidate = plan.schedule;
+                        candidate.gpu = s;
+                        ranked.emplace_back(distance, candidate);
+                    }
+    std::stable_sort(ranked.begin(), ranked.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
+    std::vector<Schedule> out;
+    if (ranked.empty() || ranked.front().first != 0) { // the default always, even outside this space
+        Schedule s = plan.schedule;
+        s.gpu = base;
+        out.push_back(s);
+    }
+    for (auto &[distance, s] : ranked) out.push_back(s);
+    return out;
 }
 
 void build_conv_gpu(const ir::Graph &, const ir::Op &op, const KernelPlan &plan, KernelBuild &build) {

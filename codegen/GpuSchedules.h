@@ -25,7 +25,9 @@ struct KernelBuild;
 
 // Fills plan.schedule.gpu for a GPU target and puts graph inputs and outputs in NCHW order in
 // device memory (the layout callers hand the library), so a run copies them without transposing.
-void plan_for_gpu(const ir::Graph &g, KernelPlan &plan, const TargetInfo &target);
+// A conv's knobs come from `forced` (a tuning record) when it has GPU knobs that fit the kernel,
+// else from the template's rule.
+void plan_for_gpu(const ir::Graph &g, KernelPlan &plan, const TargetInfo &target, const Schedule *forced = nullptr);
 
 // conv2d for a GPU target, every algorithm (direct, gemm-1x1, depthwise, grouped), with its
 // GPU schedule.

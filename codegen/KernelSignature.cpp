@@ -292,7 +292,7 @@ KernelPlan plan_kernel(const ir::Graph &g, ir::OpId op_id, int result_index, con
         plan.schedule = pointwise_schedule(plan.output.shape, target);
         break;
     }
-    if (target.gpu()) plan_for_gpu(g, plan, target);
+    if (target.gpu()) plan_for_gpu(g, plan, target, forced);
     // The signature: everything the generated code depends on, and nothing else (no names, no
     // weight values), so equal workloads share one object.
     std::string sig = fmt::format("{}|{}|{}|result={}|{}|", codegen_version, target.halide_target,

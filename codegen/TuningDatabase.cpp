@@ -107,11 +107,17 @@ bool read_int(Reader &r, int &out) {
 
 std::string to_json_line(const TuningRecord &r) {
     const Schedule &s = r.schedule;
+    // GPU targets' records carry the GPU template's knobs too (absent on CPU records).
+    const std::string gpu = s.gpu.active() ? fmt::format(",\"gpu_tc\":{},\"gpu_tx\":{},\"gpu_cc\":{},\"gpu_cx\":{},"
+                                                         "\"gpu_rc\":{}",
+                                                         s.gpu.threads_c, s.gpu.threads_x, s.gpu.tile_c, s.gpu.tile_x,
+                                                         s.gpu.reduction_chunk)
+                                           : "";
     return fmt::format("{{\"workload\":{},\"schedule\":{{\"vec\":{},\"cv\":{},\"px\":{},\"ru\":{},\"rows\":{},"
-                       "\"order\":{},\"par\":{}}},\"median_ms\":{:.6g},\"min_ms\":{:.6g},\"valid\":{},"
+                       "\"order\":{},\"par\":{}{}}},\"median_ms\":{:.6g},\"min_ms\":{:.6g},\"valid\":{},"
                        "\"error\":{:.3g},\"unix_time\":{}}}",
                        quoted(r.workload), s.vector_width, s.channel_vectors, s.pixel_tile, s.reduction_unroll,
-                       s.row_tile, s.task_order, s.parallel, r.median_ms, r.min_ms, r.valid, r.error, r.unix_time);
+                       s.row_tile, s.task_order, s.parallel, gpu, r.median_ms, r.min_ms, r.valid, r.error, r.unix_time);
 }
 
 std::optional<TuningRecord> parse_record(const std::string &line) {
@@ -123,7 +129,9 @@ std::optional<TuningRecord> parse_record(const std::string &line) {
         if (key == "par") return in.boolean(s.parallel);
         int *knob = key == "vec" ? &s.vector_width : key == "cv" ? &s.channel_vectors : key == "px" ? &s.pixel_tile
                   : key == "ru" ? &s.reduction_unroll : key == "rows" ? &s.row_tile : key == "order" ? &s.task_order
-                  : nullptr;
+                  : key == "gpu_tc" ? &s.gpu.threads_c : key == "gpu_tx" ? &s.gpu.threads_x
+                  : key == "gpu_cc" ? &s.gpu.tile_c : key == "gpu_cx" ? &s.gpu.tile_x
+                  : key == "gpu_rc" ? &s.gpu.reduction_chunk : nullptr;
         return knob && read_int(in, *knob);
     };
     const bool ok = reader.object([&](const std::string &key, Reader &in) {

@@ -4,10 +4,19 @@
 // within 1e-4 of its largest magnitude, as on the CPU. CUDA: with no driver on the machine, a
 // host-cuda library must fail instance creation with a message, never crash. (The PTX of every
 // kernel is checked by ptxas in tests/codegen/check_ptx.sh.)
+//
+// cnnc_run_device is checked in this process: it links no LLVM, so PoCL may load here, and the
+// test makes its own cl_mem buffers in the library's OpenCL context. Kernels one at a time
+// (cnnc test-kernels, cnnc bench --per-layer) run through cnnc-run as users run them, and an
+// OpenCL library without any OpenCL platform (OCL_ICD_VENDORS pointing to an empty folder) must
+// fail instance creation with a message.
 #include "ir/Npy.h"
 #include "tests/codegen/CompiledModel.h"
 
+#include <CL/cl.h>
 #include <dlfcn.h>
+#include <regex>
+#include <set>
 
 using namespace cnnc;
 
@@ -51,6 +60,44 @@ void check_opencl(const std::string &model, const std::string &args, const std::
     }
 }
 
+// The few OpenCL calls the test makes on device buffers, taken from the ICD loader with dlsym so
+// the test binary needs no OpenCL at link time (as the libraries, whose Halide runtime does the same).
+struct OpenCl {
+    void *handle = dlopen("libOpenCL.so.1", RTLD_NOW | RTLD_LOCAL);
+    decltype(&clCreateBuffer) create_buffer = symbol<decltype(&clCreateBuffer)>("clCreateBuffer");
+    decltype(&clReleaseMemObject) release = symbol<decltype(&clReleaseMemObject)>("clReleaseMemObject");
+    decltype(&clEnqueueWriteBuffer) write = symbol<decltype(&clEnqueueWriteBuffer)>("clEnqueueWriteBuffer");
+    decltype(&clEnqueueReadBuffer) read = symbol<decltype(&clEnqueueReadBuffer)>("clEnqueueReadBuffer");
+    decltype(&clFinish) finish = symbol<decltype(&clFinish)>("clFinish");
+
+    template <class F> F symbol(const char *name) { return handle ? reinterpret_cast<F>(dlsym(handle, name)) : nullptr; }
+    ~OpenCl() {
+        if (handle) dlclose(handle);
+    }
+};
+
+// A device buffer of `n` floats, released at scope exit.
+struct DeviceBuffer {
+    const OpenCl &cl;
+    cl_mem mem = nullptr;
+    DeviceBuffer(const OpenCl &cl, cl_context context, size_t n) : cl(cl) {
+        cl_int error = CL_SUCCESS;
+        mem = cl.create_buffer(context, CL_MEM_READ_WRITE, n * sizeof(float), nullptr, &error);
+        REQUIRE_MESSAGE(error == CL_SUCCESS, "clCreateBuffer: ", error);
+    }
+    ~DeviceBuffer() {
+        if (mem) cl.release(mem);
+    }
+    uint64_t handle() const { return reinterpret_cast<uint64_t>(mem); }
+};
+
+// Runs a shell command; its exit status (-1 if it did not exit) and both output streams.
+std::pair<int, std::string> shell(const std::string &command, const std::string &log) {
+    const int raw = std::system((command + " > " + testing::shell_quote(log) + " 2>&1").c_str());
+    std::ifstream in(log);
+    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, std::string(std::istreambuf_iterator<char>(in), {})};
+}
+
 std::string file_name(std::string model) {
     std::replace_if(model.begin(), model.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); }, '_');
     return model;
@@ -69,6 +116,173 @@ TEST_SUITE("opencl") {
     TEST_CASE("opencl: resnet18 at 32x32 on PoCL") {
         check_opencl("zoo:resnet18?input=32&classes=10", "", "resnet18_32");
     }
+
+    // Two runs chained on device buffers (run 2 reads run 1's output buffer): no host copy between
+    // them, and each result equals the host API's and the reference's. The net keeps its shape so
+    // it can be chained, and has two kernels at -O0 so data also crosses the arena between kernels.
+    TEST_CASE("opencl: cnnc_run_device chains runs on device buffers") {
+        const std::string dir = testing::scratch_dir() + "/opencl-run-device";
+        std::filesystem::create_directories(dir);
+        const std::string net = dir + "/same_shape.cnn", library = dir + "/libsame_shape.so";
+        std::ofstream(net) << "graph @same_shape\n%x = input() : f32[1,6,7,5]\n"
+                              "%c = conv2d(%x) {out=6, kernel=[3,3], pad=[1,1,1,1]}\n%y = sigmoid(%c)\nreturn %y\n";
+        std::string log;
+        REQUIRE_MESSAGE(testing::cnnc_compile(net, library, "-O0 --target host-opencl", &log) == 0, log);
+        const ir::Graph g = frontend::load_model(net);
+        const ir::Tensor x = testing::random_tensor(g.type(g.inputs()[0]), 7);
+        const ir::Tensor y1 = reference::run(g, {x})[0];
+        const ir::Tensor y2 = reference::run(g, {y1})[0];
+        const size_t n = x.data.size();
+
+        runtime::Library lib(library);
+        void *handle = dlopen(library.c_str(), RTLD_NOW | RTLD_NOLOAD);
+        REQUIRE(handle);
+        auto device_api = reinterpret_cast<int32_t (*)()>(dlsym(handle, "cnnc_device_api"));
+        auto device_context = reinterpret_cast<int (*)(uint64_t *, uint64_t *)>(dlsym(handle, "cnnc_device_context"));
+        auto run_device = reinterpret_cast<int (*)(cnnc_instance *, const uint64_t *, const uint64_t *)>(
+            dlsym(handle, "cnnc_run_device"));
+        REQUIRE((device_api && device_context && run_device));
+        CHECK(device_api() == CNNC_DEVICE_OPENCL);
+        const Model m(lib.api());
+        Instance instance(m);
+        const std::vector<float> host_y1 = instance.run({x.data})[0];
+
+        uint64_t context = 0, queue = 0;
+        REQUIRE_MESSAGE(device_context(&context, &queue) == CNNC_OK, lib.api().last_error());
+        REQUIRE((context != 0 && queue != 0));
+        OpenCl cl;
+        REQUIRE_MESSAGE((cl.create_buffer && cl.release && cl.write && cl.read && cl.finish), "libOpenCL.so.1: ", dlerror());
+        auto *cl_queue = reinterpret_cast<cl_command_queue>(queue);
+        DeviceBuffer in(cl, reinterpret_cast<cl_context>(context), n), middle(cl, reinterpret_cast<cl_context>(context), n),
+            out(cl, reinterpret_cast<cl_context>(context), n);
+        REQUIRE(cl.write(cl_queue, in.mem, CL_TRUE, 0, n * sizeof(float), x.data.data(), 0, nullptr, nullptr) == CL_SUCCESS);
+        const uint64_t run1_in[] = {in.handle()}, run1_out[] = {middle.handle()};
+        const uint64_t run2_in[] = {middle.handle()}, run2_out[] = {out.handle()};
+        REQUIRE_MESSAGE(run_device(instance.get(), run1_in, run1_out) == CNNC_OK, lib.api().last_error());
+        REQUIRE_MESSAGE(run_device(instance.get(), run2_in, run2_out) == CNNC_OK, lib.api().last_error());
+        std::vector<float> got1(n), got2(n);
+        REQUIRE(cl.read(cl_queue, middle.mem, CL_TRUE, 0, n * sizeof(float), got1.data(), 0, nullptr, nullptr) == CL_SUCCESS);
+        REQUIRE(cl.read(cl_queue, out.mem, CL_TRUE, 0, n * sizeof(float), got2.data(), 0, nullptr, nullptr) == CL_SUCCESS);
+        CHECK(got1 == host_y1); // the same kernels on the same data: bit for bit
+        CHECK(testing::relative_error(got1, y1.data) <= 1e-4);
+        CHECK(testing::relative_error(got2, y2.data) <= 1e-4);
+        // Misuse is an error code and a message, not a crash.
+        CHECK(run_device(nullptr, run1_in, run1_out) == CNNC_ERROR_INVALID_ARGUMENT);
+        CHECK(run_device(instance.get(), run1_in, nullptr) == CNNC_ERROR_INVALID_ARGUMENT);
+        CHECK(std::string(lib.api().last_error()).find("cnnc_run_device") != std::string::npos);
+    }
+
+    // cnnc_set_operand / cnnc_run_kernel / cnnc_get_operand on device operands, through the two
+    // commands that use them: every kernel of every op kind passes against the reference, and
+    // the per-layer benchmark times every kernel.
+    TEST_CASE("opencl: test-kernels and bench --per-layer on PoCL") {
+        const std::string cache = testing::shell_quote(testing::scratch_dir() + "/cache");
+        const std::string dir = testing::scratch_dir() + "/opencl-per-kernel";
+        std::filesystem::create_directories(dir);
+        {
+            const auto [status, output] =
+                shell(fmt::format("{} test-kernels {} --target host-opencl -q --cache-dir {}", CNNC_BINARY,
+                                  CNNC_TEST_DATA_DIR "/codegen/data/all_ops.cnn", cache),
+                      dir + "/test-kernels.log");
+            INFO(output);
+            CHECK(status == 0);
+            std::smatch counts;
+            REQUIRE(std::regex_search(output, counts, std::regex(R"((\d+) passed, (\d+) failed)")));
+            CHECK(std::stoi(counts[1]) >= 40); // one per distinct kernel of all_ops at -O2
+            CHECK(counts[2] == "0");
+            CHECK(output.find("-opencl") != std::string::npos); // the target line: it did run on OpenCL
+        }
+
+        const auto [bench_status, bench] =
+            shell(fmt::format("{} bench {} --target host-opencl --per-layer --runs 3 --warmup 1 --cache-dir {}",
+                              CNNC_BINARY, CNNC_TEST_DATA_DIR "/codegen/data/conv_relu.cnn", cache),
+                  dir + "/bench.log");
+        INFO(bench);
+        CHECK(bench_status == 0);
+        // One row per kernel with its time: the fused conv + relu.
+        CHECK(std::regex_search(bench, std::regex(R"(\n\s+0\s+%y\s+conv-direct\s+[0-9.]+)")));
+        CHECK(std::regex_search(bench, std::regex(R"(sum of the \d+ steps \(1 kernels)")));
+    }
+
+    TEST_CASE("opencl: without an OpenCL platform, instance creation fails with a message") {
+        const std::string dir = testing::scratch_dir() + "/opencl-no-platform";
+        std::filesystem::create_directories(dir + "/no-vendors");
+        const std::string library = dir + "/libconv_relu.so";
+        std::string log;
+        REQUIRE_MESSAGE(testing::cnnc_compile(CNNC_TEST_DATA_DIR "/codegen/data/conv_relu.cnn", library,
+                                              "--target host-opencl", &log) == 0,
+                        log);
+        const ir::Graph g = frontend::load_model(CNNC_TEST_DATA_DIR "/codegen/data/conv_relu.cnn");
+        ir::write_npy(dir + "/x.npy", testing::random_tensor(g.type(g.inputs()[0]), 1));
+        // The ICD loader finds no vendor, so no platform: a clear error and status 1 from the runner.
+        const std::string env = "OCL_ICD_VENDORS=" + testing::shell_quote(dir + "/no-vendors");
+        const auto [status, output] =
+            shell(fmt::format("{} {} {} -i {}/x.npy --print", env, cnnc_run_binary(), library, dir), dir + "/run.log");
+        CHECK(status == 1);
+        CHECK(output.find("cnnc_create: allocating the device arena on OpenCL failed") != std::string::npos);
+        CHECK(output.find("is the OpenCL driver installed") != std::string::npos);
+        CHECK(output.find("OCL_ICD_VENDORS") != std::string::npos);
+        // And the kernel checker reports it the same way, without a crash.
+        const auto [kernels_status, kernels] =
+            shell(fmt::format("{} {} test-kernels {} --target host-opencl -q --cache-dir {}", env, CNNC_BINARY,
+                              CNNC_TEST_DATA_DIR "/codegen/data/conv_relu.cnn",
+                              testing::shell_quote(testing::scratch_dir() + "/cache")),
+                  dir + "/test-kernels.log");
+        CHECK(kernels_status == 1);
+        CHECK(kernels.find("cnnc_create: allocating the device arena on OpenCL failed") != std::string::npos);
+    }
+}
+
+// `cnnc tune --target host-opencl`: trials are measured by cnnc-run on PoCL (the compiler
+// process never loads an OpenCL driver). Every record is keyed by the OpenCL target and carries
+// the GPU template's knobs; a record compile --db applies changes the kernel (its symbol names
+// the schedule) and the library still matches the reference.
+TEST_CASE("opencl: cnnc tune on PoCL, records keyed by target, applied by compile --db") {
+    const std::string dir = testing::scratch_dir() + "/opencl-tune";
+    std::filesystem::create_directories(dir);
+    const std::string db = dir + "/tune.jsonl", net = CNNC_TEST_DATA_DIR "/codegen/data/conv_relu.cnn";
+    std::filesystem::remove(db);
+    const std::string cache = testing::shell_quote(testing::scratch_dir() + "/cache");
+    const auto [status, log] = shell(fmt::format("CNNC_CACHE_DIR={} {} tune {} --target host-opencl --db {} --budget 25s "
+                                                 "--runs 3 -q",
+                                                 cache, CNNC_BINARY, net, testing::shell_quote(db)),
+                                     dir + "/tune.log");
+    REQUIRE_MESSAGE(status == 0, log);
+    std::ifstream in(db);
+    std::vector<std::string> records;
+    for (std::string line; std::getline(in, line);) records.push_back(line);
+    REQUIRE_MESSAGE(records.size() >= 2, log); // the default, then at least one candidate
+    std::set<std::string> schedules;
+    std::string other;
+    for (const std::string &r : records) {
+        INFO(r);
+        CHECK(r.find("-opencl") != std::string::npos);   // the workload key names the target
+        CHECK(r.find("\"gpu_tc\":") != std::string::npos); // and the schedule its GPU knobs
+        CHECK(r.find("\"valid\":true") != std::string::npos);
+        const size_t from = r.find("\"schedule\":"), to = r.find('}', from);
+        CHECK(schedules.insert(r.substr(from, to - from)).second); // no schedule measured twice
+        if (&r != &records.front()) other = r;
+    }
+    // A database holding only a non-default record: compile --db must build that schedule.
+    const std::string one = dir + "/one.jsonl";
+    std::ofstream(one) << other << "\n";
+    const std::string tuned = dir + "/libtuned.so", plain = dir + "/libplain.so";
+    std::string compile_log;
+    REQUIRE_MESSAGE(testing::cnnc_compile(net, plain, "--target host-opencl", &compile_log) == 0, compile_log);
+    REQUIRE_MESSAGE(testing::cnnc_compile(net, tuned, "--target host-opencl --db " + testing::shell_quote(one),
+                                          &compile_log) == 0,
+                    compile_log);
+    std::string plain_kernel, tuned_kernel;
+    {
+        runtime::Library lib(plain);
+        plain_kernel = Model(lib.api()).kernels().at(0).function;
+    }
+    {
+        runtime::Library lib(tuned);
+        tuned_kernel = Model(lib.api()).kernels().at(0).function;
+    }
+    CHECK(plain_kernel != tuned_kernel);
+    check_opencl(net, "--db " + testing::shell_quote(one), "conv_relu_tuned");
 }
 
 TEST_CASE("cuda: without a CUDA driver, instance creation fails with a message") {

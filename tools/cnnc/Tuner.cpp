@@ -3,6 +3,7 @@
 
 #include "codegen/ConvSchedules.h"
 #include "codegen/ExecutorGenerator.h"
+#include "codegen/GpuScheduleSpace.h"
 #include "codegen/KernelBuilder.h"
 #include "codegen/ModelCompiler.h"
 #include "codegen/TuningDatabase.h"
@@ -42,6 +43,7 @@ struct Workload {
     std::vector<codegen::Schedule> candidates; // after pruning, best estimate first
     std::vector<double> estimates;             // the model's, per candidate
     codegen::Schedule default_schedule;
+    std::vector<codegen::Schedule> gpu_space;  // GPU targets: the GPU template's knob space
     std::set<std::string> tried;               // schedules with a record (this run or before)
     double default_ms = NAN, best_ms = NAN;
     size_t next = 0;              // the next candidate to consider
@@ -129,16 +131,18 @@ class Tuner {
                 w.graph = workload_graph(g, k.op);
                 w.shape = codegen::conv_shape_of(g.op(k.op).attr<ir::Conv2DAttrs>(), k);
                 w.default_schedule = k.schedule;
+                if (target_.gpu()) w.gpu_space = codegen::gpu_conv_candidates(g, k);
                 workloads_.push_back(std::move(w));
             }
             ++workloads_[it->second].calls;
         }
         for (Workload &w : workloads_) {
-            const std::vector<codegen::Schedule> all = codegen::conv_candidates(w.shape, target_);
+            const std::vector<codegen::Schedule> all =
+                target_.gpu() ? w.gpu_space : codegen::conv_candidates(w.shape, target_);
             summary_.candidates += static_cast<int>(all.size());
-            const double best = all.empty() ? 0 : codegen::estimate_conv_ms(w.shape, all.front(), target_);
+            const double best = all.empty() ? 0 : model_ms(w, all.front());
             for (const codegen::Schedule &s : all) {
-                const double estimate = codegen::estimate_conv_ms(w.shape, s, target_);
+                const double estimate = model_ms(w, s);
                 if (estimate > options_.prune_factor * best) {
                     ++summary_.pruned;
                     continue;
@@ -153,6 +157,13 @@ class Tuner {
                     if (r.valid && !(r.median_ms >= w.best_ms)) w.best_ms = r.median_ms;
                 }
         }
+    }
+
+    // The cost model's estimate of `s`. GPU targets have no model: every candidate is estimated
+    // alike, so none is pruned, they are tried in the space's order (nearest the default first),
+    // and the scheduler weighs workloads by their measured share alone.
+    double model_ms(const Workload &w, const codegen::Schedule &s) const {
+        return target_.gpu() ? 1.0 : codegen::estimate_conv_ms(w.shape, s, target_);
     }
 
     bool out_of_time() const {
@@ -171,7 +182,7 @@ class Tuner {
             // The model's estimates, calibrated by the default's measured time.
             const double calibration =
                 std::isnan(w.default_ms) ? 1.0
-                                         : w.default_ms / codegen::estimate_conv_ms(w.shape, w.default_schedule, target_);
+                                         : w.default_ms / model_ms(w, w.default_schedule);
             const double expected = w.estimates[w.next] * calibration;
             const double gain = std::max(0.03, 1.0 - expected / w.best_ms) * std::pow(0.8, w.stale);
             const double priority = w.calls * w.best_ms * gain;
