@@ -17,9 +17,14 @@
  * and flattens that instead, and gives each gemm a copy of B whose K axis (rows; columns with
  * trans_b) is permuted into the same (h, w, c) order: new index (h*W + w)*C + c holds old index
  * (c*H + h)*W + w. The reference interpreter, which ignores layouts, computes the same sums in
- * another order. Code generation runs the transpose as no kernel: a `c`-layout [N,H,W,C] holds
- * exactly the bytes of the nhwc [N,C,H,W] it reads, so the flatten reads its input in physical
- * order and the classifier's weights were permuted once, at compile time.
+ * another order. A `c`-layout [N,H,W,C] holds exactly the bytes of the nhwc [N,C,H,W] it reads,
+ * so the transpose can move no bytes and the flatten can read its input in physical order.
+ * Not yet so in code generation (checked with `cnnc test-kernels` on conv -> pool -> flatten ->
+ * gemm): codegen/KernelSignature.cpp gives every 4-D value the nhwc layout whatever its
+ * OpPlan::layout says, so the transpose runs as a real transpose kernel and the flatten as a
+ * copy kernel. Results are right (both read by logical coordinates); two small copies too many.
+ * Making it free needs the `c` layout honoured for 4-D values there and the transpose planned in
+ * place (plan-memory), so the executor skips it.
  * The same transpose of an nhwc value read only by flattens/reshapes is `c` wherever it comes
  * from, so a second run leaves the graph as it is.
  * Not rewritten (the flatten then reads in logical order): H*W == 1 or C == 1 (the two orders
