@@ -16,7 +16,20 @@ cnnc libraries are loaded with ctypes over the C ABI (runtime/cnnc_runtime.h): t
 loads Halide or LLVM. PyTorch is pointed at OpenBLAS (Debian's default BLAS is the reference
 one): the script re-executes itself with the openblas-openmp folder first on LD_LIBRARY_PATH.
 
+With --schedulers adams2019,mullapudi2016,li2018 each named Halide autoscheduler adds a contestant
+cnnc-NAME: the same cnnc kernels (algorithms, packings, fusion) scheduled by that Halide 14 plugin
+instead of cnnc's templates (`cnnc compile --scheduler NAME`).
+
+--per-layer-onednn is a different mode: for every conv of each model, cnnc's kernel time (from
+`cnnc bench LIB --per-layer --json`) beside oneDNN's for the same layer (bench/onednn-layers: the
+same shape, stride, padding, dilation, groups, bias, ReLU/clip and residual post-ops, oneDNN's own
+layout), and the --schedulers libraries' kernel times; the runners alternate in rounds, and the
+table is sorted by the cnnc/oneDNN ratio, weakest cnnc kernel first. The first round also checks
+oneDNN's output against a plain loop nest (onednn-layers --check); cnnc's kernels are checked
+against the reference interpreter by `cnnc test-kernels`, so this mode compares timings only.
+
   /usr/bin/python3 bench/bench.py --build build [--db tuning.jsonl] [--models resnet50,...]
+      [--schedulers adams2019,mullapudi2016,li2018] [--per-layer-onednn]
 """
 import argparse
 import ctypes
@@ -93,6 +106,7 @@ def prepare(name, args, work):
     flops = 2 * sum(layer["macs"] for layer in info["layers"])
     contestants = {}
     libs = [("cnnc", [])] + ([("cnnc-tuned", ["--db", args.db])] if args.db else [])
+    libs += [(f"cnnc-{s}", ["--scheduler", s]) for s in schedulers(args)]
     for label, extra in libs:
         lib = os.path.join(folder, f"lib{name}_{label.replace('-', '_')}.so")
         start = time.time()
@@ -128,6 +142,136 @@ def prepare(name, args, work):
         print("  onnxruntime: not installed, skipped "
               "(/usr/bin/python3 -m pip install --break-system-packages onnxruntime)")
     return contestants, flops, x.numpy()
+
+
+def schedulers(args):
+    return [s for s in args.schedulers.split(",") if s] if args.schedulers else []
+
+
+def compile_library(args, name, label, extra):
+    folder = os.path.join(args.work, name)
+    os.makedirs(folder, exist_ok=True)
+    lib = os.path.join(folder, f"lib{name}_{label.replace('-', '_')}.so")
+    env = dict(os.environ, CNNC_CACHE_DIR=args.cache_dir) if args.cache_dir else None
+    start = time.time()
+    run([os.path.join(args.build, "tools", "cnnc"), "compile", f"zoo:{name}", "-o", lib, "-q"] + extra, env=env)
+    print(f"  {label}: compiled in {time.time() - start:.1f}s", flush=True)
+    return lib
+
+
+def ir_list(text):
+    return [int(v) for v in text.strip("[]").split(",")] if text.strip("[]") else []
+
+
+def conv_layers(ir_text):
+    """The conv2d ops of printed IR: output name -> the onednn-layers fields."""
+    import re
+    types = {}
+    for m in re.finditer(r"^%(\S+) = .* : f32\[([0-9,]*)\]", ir_text, re.M):
+        types[m.group(1)] = ir_list(m.group(2))
+    layers = {}
+    for m in re.finditer(r"^%(\S+) = conv2d\(([^)]*)\)(?: \{(.*)\})? : f32\[([0-9,]*)\]", ir_text, re.M):
+        name, operands, attrs = m.group(1), [o.strip().lstrip("%") for o in m.group(2).split(",")], m.group(3) or ""
+        a = dict(re.findall(r"(\w+)=(\[[^\]]*\]|[^,\s]+)", attrs))
+        kernel = ir_list(a.get("kernel", "[1,1]"))
+        stride = ir_list(a.get("stride", "[1,1]"))
+        pad = ir_list(a.get("pad", "[0,0,0,0]"))
+        dilation = ir_list(a.get("dilation", "[1,1]"))
+        residual = a.get("residual") == "true"
+        bias = len(operands) - 2 - residual > 0
+        act = a.get("activation", "none")
+        if act == "clip":
+            act = f"clip:{float(a.get('clip_min', 0))}:{float(a.get('clip_max', 6))}"
+        elif act not in ("none", "relu"):
+            act = "unsupported:" + act
+        n, ic, ih, iw = types[operands[0]]
+        out = ir_list(m.group(4))
+        layers[name] = dict(n=n, ic=ic, ih=ih, iw=iw, oc=out[1], kh=kernel[0], kw=kernel[1], sh=stride[0], sw=stride[1],
+                            pad=pad, dh=dilation[0], dw=dilation[1], groups=int(a.get("groups", 1)), bias=bias,
+                            act=act, residual=residual, oh=out[2], ow=out[3])
+    return layers
+
+
+def per_layer_onednn(args, name):
+    """Returns rows: one per conv kernel, with cnnc's, each scheduler's and oneDNN's median ms."""
+    cnnc = os.path.join(args.build, "tools", "cnnc")
+    onednn = os.path.join(args.build, "bench", "onednn-layers")
+    if not os.path.exists(onednn):
+        raise RuntimeError(f"{onednn} is not built (needs libdnnl-dev: sudo apt-get install libdnnl-dev, then rebuild)")
+    libs = {"cnnc": compile_library(args, name, "cnnc", [])}
+    for s in schedulers(args):
+        libs[f"cnnc-{s}"] = compile_library(args, name, f"cnnc-{s}", ["--scheduler", s])
+    layers = conv_layers(run([cnnc, "opt", f"zoo:{name}", "-O2"]))
+    layer_file = os.path.join(args.work, name, "onednn_layers.txt")
+    with open(layer_file, "w") as f:
+        f.write("# NAME N IC IH IW OC KH KW SH SW PT PL PB PR DH DW GROUPS BIAS ACT RESIDUAL\n")
+        for lname, l in layers.items():
+            act = "none" if l["act"].startswith("unsupported") else l["act"]
+            pt, pl, pb, pr = l["pad"]
+            f.write(f"{lname} {l['n']} {l['ic']} {l['ih']} {l['iw']} {l['oc']} {l['kh']} {l['kw']} {l['sh']} {l['sw']} "
+                    f"{pt} {pl} {pb} {pr} {l['dh']} {l['dw']} {l['groups']} {int(l['bias'])} {act} {int(l['residual'])}\n")
+    times = {label: {} for label in list(libs) + ["onednn"]}
+    flops, impl, check = {}, {}, {}
+    for r in range(args.layer_rounds):
+        order = list(libs) + ["onednn"]
+        order = order[r % len(order):] + order[:r % len(order)]
+        for label in order:
+            if label == "onednn":
+                cmd = [onednn, layer_file, "--threads", str(args.threads), "--runs", str(args.layer_runs)]
+                out = run(cmd + (["--check"] if r == 0 else []))
+                for line in out.splitlines():
+                    if line.startswith("#"):
+                        continue
+                    fields = line.split("\t")
+                    times["onednn"].setdefault(fields[0], []).append(float(fields[1]))
+                    impl[fields[0]] = fields[3]
+                    if r == 0:
+                        check[fields[0]] = float(fields[4])
+                continue
+            report = json.loads(run([cnnc, "bench", libs[label], "--per-layer", "--json", "--threads", str(args.threads),
+                                     "--runs", str(args.layer_runs)]))
+            for k in report["kernels"]:
+                kname = k["name"].split(" = ")[0].lstrip("%")
+                times[label].setdefault(kname, []).append(k["median_ms"])
+                if label == "cnnc":
+                    flops[kname] = k["flops"]
+    rows = []
+    for lname, l in layers.items():
+        if lname not in times["cnnc"]:
+            raise RuntimeError(f"{name}: conv %{lname} has no kernel in cnnc's per-layer report")
+        macs = l["n"] * l["oc"] * l["oh"] * l["ow"] * (l["ic"] // l["groups"]) * l["kh"] * l["kw"]
+        # cnnc counts 2 flops per MAC plus its epilogue's adds: within 5% says it is the same layer.
+        if abs(flops[lname] - 2 * macs) > 0.05 * 2 * macs:
+            raise RuntimeError(f"{name}: %{lname}: cnnc counts {flops[lname]} flops, the layer list gives {2 * macs}")
+        row = {"model": name, "layer": lname, "shape": f"{l['ic']}x{l['ih']}x{l['iw']}->{l['oc']}x{l['oh']}x{l['ow']} "
+               f"k{l['kh']}x{l['kw']} s{l['sh']} g{l['groups']}" + (" +res" if l["residual"] else ""),
+               "flops": 2 * macs, "onednn_impl": impl[lname], "onednn_check": check[lname],
+               "act_note": l["act"] if l["act"].startswith("unsupported") else ""}
+        for label in times:
+            row[label] = statistics.median(times[label][lname])
+        rows.append(row)
+    return rows
+
+
+def print_per_layer(rows, labels):
+    rows = sorted(rows, key=lambda r: r["cnnc"] / r["onednn"], reverse=True)
+    head = f"  {'layer':28s} {'shape':38s} {'cnnc ms':>8s} {'oneDNN':>8s} {'cnnc/dnnl':>9s}"
+    for label in labels:
+        head += f" {label[5:] + '/cnnc':>17s}"
+    print(head + "  oneDNN impl, check")
+    for r in rows:
+        line = (f"  {r['layer'][:28]:28s} {r['shape'][:38]:38s} {r['cnnc']:8.3f} {r['onednn']:8.3f} "
+                f"{r['cnnc'] / r['onednn']:9.2f}")
+        for label in labels:
+            line += f" {r[label] / r['cnnc']:17.2f}"
+        print(line + f"  {r['onednn_impl']}, {r['onednn_check']:.1e}" + (f" ({r['act_note']} not fused in oneDNN)" if r["act_note"] else ""))
+    total = {k: sum(r[k] for r in rows) for k in ["cnnc", "onednn"] + labels}
+    print(f"  {'sum of conv kernels':67s} {total['cnnc']:8.3f} {total['onednn']:8.3f} {total['cnnc'] / total['onednn']:9.2f}"
+          + "".join(f" {total[label] / total['cnnc']:17.2f}" for label in labels))
+    for label in labels:
+        wins = [r for r in rows if r[label] < r["cnnc"]]
+        print(f"  {label} faster than cnnc on {len(wins)} of {len(rows)} convs"
+              + (": " + ", ".join(f"{r['layer']} ({r['cnnc'] / r[label]:.2f}x)" for r in sorted(wins, key=lambda r: r[label] / r['cnnc'])[:8]) if wins else ""))
 
 
 def measure(contestants, x, rounds, runs):
@@ -166,9 +310,32 @@ def main():
     parser.add_argument("--work", default="bench-work", help="where libraries, weights and ONNX files go")
     parser.add_argument("--cache-dir", help="CNNC_CACHE_DIR for the compiles")
     parser.add_argument("--json", help="also write the results here")
+    parser.add_argument("--schedulers", default="",
+                        help="comma-separated Halide autoschedulers (adams2019, mullapudi2016, li2018): adds a "
+                             "contestant cnnc-NAME per scheduler")
+    parser.add_argument("--per-layer-onednn", action="store_true",
+                        help="per-conv times of cnnc (and --schedulers) beside oneDNN's instead of whole models")
+    parser.add_argument("--layer-rounds", type=int, default=3, help="--per-layer-onednn: rounds")
+    parser.add_argument("--layer-runs", type=int, default=20, help="--per-layer-onednn: timed runs per layer a round")
     args = parser.parse_args()
-    reexec_with_openblas()
     os.environ.setdefault("HL_NUM_THREADS", str(args.threads))
+    if args.per_layer_onednn:
+        labels = [f"cnnc-{s}" for s in schedulers(args)]
+        results = []
+        for name in args.models.split(","):
+            print(f"{name}: per-layer, cnnc vs oneDNN, {args.threads} threads, {args.layer_rounds} rounds x "
+                  f"{args.layer_runs} runs", flush=True)
+            rows = per_layer_onednn(args, name)
+            print_per_layer(rows, labels)
+            results += rows
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump(results, f, indent=1)
+        bad = [r for r in results if not r["onednn_check"] <= 1e-4]
+        for r in bad:
+            print(f"FAIL: {r['model']} {r['layer']}: oneDNN differs from the reference loop by {r['onednn_check']:.1e}")
+        return 1 if bad else 0
+    reexec_with_openblas()
     import torch
     torch.set_num_threads(args.threads)
     torch.set_grad_enabled(False)

@@ -2,6 +2,7 @@
 // every buffer, and calls Halide's AOT compiler for the target without a runtime.
 #include "codegen/KernelBuilder.h"
 
+#include "codegen/Autoscheduler.h"
 #include "codegen/HalideHelpers.h"
 #include "codegen/WinogradConvKernel.h"
 #include "ir/Error.h"
@@ -137,6 +138,7 @@ void compile_kernel(const ir::Graph &g, const KernelPlan &plan, const TargetInfo
         b.output = wrong;
     }
     constrain_output(b.output, plan.output.shape);
+    if (!target.scheduler.empty()) autoschedule_kernel(b, plan, target);
     const Target t = Target(target.halide_target).with_feature(Target::NoRuntime);
     try {
         if (target.gpu()) {

@@ -270,6 +270,7 @@ std::string workload_key(const ir::Graph &g, ir::OpId op_id, int result_index, c
                                   ir::op_name(op.kind), result_index, attrs_text(op.attrs),
                                   epilogue.bias.has_value(), epilogue.residual.has_value());
     for (ir::ValueId v : op.inputs) key += fmt::format("in{}|", ir::dims_to_string(g.type(v).dims));
+    if (!target.scheduler.empty()) key += fmt::format("scheduler={}({})|", target.scheduler, target.scheduler_params);
     return key + fmt::format("out{}", ir::dims_to_string(g.type(op.outputs.at(static_cast<size_t>(result_index))).dims));
 }
 
@@ -313,3 +314,4 @@ KernelPlan plan_kernel(const ir::Graph &g, ir::OpId op_id, int result_index, con
 }
 
 } // namespace cnnc::codegen
+    if (!target.scheduler.empty()) sig += fmt::format("|scheduler={}({})", target.scheduler, target.scheduler_params);

@@ -24,6 +24,10 @@ struct TargetInfo {
     // The GPU API kernels run on ("cuda", "opencl"), empty for the CPU; see GpuSchedules.h.
     std::string gpu_api;
     bool gpu() const { return !gpu_api.empty(); }
+    // A Halide autoscheduler scheduling every kernel instead of cnnc's templates (adams2019,
+    // mullapudi2016, li2018; empty: the templates), and the MachineParams it is given (see
+    // Autoscheduler.h). Both are part of every signature and workload key.
+    std::string scheduler, scheduler_params;
 };
 
 // The knobs of a GPU schedule template (GpuSchedules.cpp); all zero for a CPU schedule.

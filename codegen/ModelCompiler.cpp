@@ -1,6 +1,7 @@
 // The model compiler (see ModelCompiler.h).
 #include "codegen/ModelCompiler.h"
 
+#include "codegen/Autoscheduler.h"
 #include "codegen/DeviceExecutor.h"
 #include "codegen/ExecutorGenerator.h"
 #include "codegen/KernelBuilder.h"
@@ -54,7 +55,7 @@ CompileStats compile_model(const ir::Graph &g, const CompileOptions &options) {
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     };
     if (options.library_path.empty()) user_error("no output library given (-o libNAME.so)");
-    const TargetInfo target = parse_target(options.target);
+    const TargetInfo target = with_scheduler(parse_target(options.target), options.scheduler);
     TunedSchedules tuned = options.tuned;
     if (!options.tuning_db.empty()) {
         if (!fs::exists(options.tuning_db)) user_error("--db {}: no such tuning database", options.tuning_db);

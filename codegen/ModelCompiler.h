@@ -26,6 +26,9 @@ struct CompileOptions {
     // GPU targets: a folder to write each distinct kernel's device code into (NAME.ptx for
     // CUDA, NAME.cl for OpenCL), e.g. to check it with ptxas.
     std::string device_code_dir;
+    // "cnnc" (or empty): the schedule templates; adams2019, mullapudi2016, li2018: that Halide
+    // autoscheduler schedules every kernel instead (codegen/Autoscheduler.h).
+    std::string scheduler;
 };
 
 struct CompileStats {

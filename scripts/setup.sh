@@ -11,6 +11,8 @@ packages=(cmake ninja-build g++ libhalide14-0-dev llvm-14-dev llvm-14-tools libb
           python3 python3-numpy graphviz
           # OpenCL on the CPU (PoCL) for the GPU-target tests; clinfo lists the platform.
           pocl-opencl-icd ocl-icd-opencl-dev clinfo
+          # oneDNN, the per-layer peer of bench/bench.py --per-layer-onednn (bench/onednn-layers).
+          libdnnl-dev
           # References for tests (never parts of cnnc): PyTorch/torchvision outputs, ONNX checker.
           python3-torch python3-torchvision python3-onnx)
 missing=()

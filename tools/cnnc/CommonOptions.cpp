@@ -73,6 +73,14 @@ std::vector<std::string> PipelineOptions::pipeline() const {
     return opt_level == 2 ? passes::default_pipeline() : std::vector<std::string>{};
 }
 
+void add_scheduler_option(CLI::App &command, std::string &scheduler) {
+    // Checked by codegen::with_scheduler, which names the valid choices and a missing plugin file.
+    command.add_option("--scheduler", scheduler,
+                       "Who schedules the kernels: cnnc (its templates, the default) or a Halide 14 "
+                       "autoscheduler plugin: adams2019, mullapudi2016, li2018 (li2018 also on GPU targets)")
+        ->default_val("cnnc");
+}
+
 ir::Graph PipelineOptions::run(ir::Graph g) const {
     passes::PassManagerOptions options;
     options.print_after_all = print_after_all;

@@ -34,6 +34,9 @@ struct PipelineOptions {
     ir::Graph run(ir::Graph g) const;
 };
 
+// --scheduler cnnc|adams2019|mullapudi2016|li2018 (compile, tune): who schedules the kernels.
+void add_scheduler_option(CLI::App &command, std::string &scheduler);
+
 // "name=path" -> (name, path); "path" -> ("", path).
 std::pair<std::string, std::string> split_binding(const std::string &text);
 

@@ -43,6 +43,7 @@ void add_compile_command(CLI::App &app, int &exit_status) {
     command->add_option("--db", options->compile.tuning_db,
                         "A tuning database from `cnnc tune`: its best record per workload replaces the "
                         "default schedule (workloads without one keep it)");
+    add_scheduler_option(*command, options->compile.scheduler);
     command->add_option("--cache-dir", options->compile.cache_dir,
                         "Kernel cache folder (default: $CNNC_CACHE_DIR or ~/.cache/cnnc)");
     command->add_option("-j,--jobs", options->compile.jobs, "Kernels compiled in parallel (default: one per core)");

@@ -32,6 +32,7 @@ void add_tune_command(CLI::App &app, int &exit_status) {
         ->required();
     command->add_option("--budget", options->budget, "Wall-clock budget: 90s, 10m, 1h")->default_val("10m");
     command->add_option("--target", options->tune.target, "Halide target string, or host")->default_val("host");
+    add_scheduler_option(*command, options->tune.scheduler);
     command->add_option("--cache-dir", options->tune.cache_dir,
                         "Kernel cache folder (default: $CNNC_CACHE_DIR or ~/.cache/cnnc)");
     command->add_option("--runs", options->tune.runs, "Timed runs per trial")->check(CLI::PositiveNumber);

@@ -1,6 +1,7 @@
 // The tuner (see Tuner.h): workloads, trials through the runner, the task scheduler.
 #include "tools/cnnc/Tuner.h"
 
+#include "codegen/Autoscheduler.h"
 #include "codegen/ConvSchedules.h"
 #include "codegen/ExecutorGenerator.h"
 #include "codegen/GpuScheduleSpace.h"
@@ -90,7 +91,7 @@ double median(std::vector<double> v) {
 class Tuner {
   public:
     Tuner(const ir::Graph &g, const TuneOptions &options)
-        : options_(options), target_(codegen::parse_target(options.target)), scratch_("cnnc-tune"),
+        : options_(options), target_(codegen::with_scheduler(codegen::parse_target(options.target), options.scheduler)), scratch_("cnnc-tune"),
           db_(codegen::TuningDatabase::load(options.db)) {
         if (db_.skipped_lines() > 0)
             fmt::print(stderr, "cnnc tune: {}: skipped {} line(s) that are not records (a cut-off write?)\n",
@@ -141,9 +142,14 @@ class Tuner {
                 target_.gpu() ? w.gpu_space : codegen::conv_candidates(w.shape, target_);
             summary_.candidates += static_cast<int>(all.size());
             const double best = all.empty() ? 0 : model_ms(w, all.front());
+            std::set<std::pair<int, int>> blocks;
             for (const codegen::Schedule &s : all) {
                 const double estimate = model_ms(w, s);
-                if (estimate > options_.prune_factor * best) {
+                // Under an autoscheduler only the channel block (the weight packing, part of the
+                // algorithm) matters; the template's other knobs would give the same kernel.
+                const bool same_block = !target_.scheduler.empty() &&
+                                        !blocks.emplace(s.vector_width, s.channel_vectors).second;
+                if (estimate > options_.prune_factor * best || same_block) {
                     ++summary_.pruned;
                     continue;
                 }
@@ -205,6 +211,7 @@ class Tuner {
         codegen::CompileOptions compile;
         compile.library_path = stem + ".so";
         compile.target = options_.target;
+        compile.scheduler = options_.scheduler;
         compile.cache_dir = options_.cache_dir;
         compile.jobs = 1;
         compile.tuned[w.key] = s;

@@ -37,6 +37,9 @@ struct TuneOptions {
     int runs = 15, warmup = 3;  // per timed trial
     double prune_factor = 1.6;  // candidates estimated slower than this x the best are skipped
     bool progress = false;      // one updating line on stderr (a terminal)
+    // "cnnc" (the templates) or a Halide autoscheduler (codegen/Autoscheduler.h): candidates then
+    // differ only in their channel block, and records are kept apart by workload key.
+    std::string scheduler = "cnnc";
 };
 
 struct TuneSummary {

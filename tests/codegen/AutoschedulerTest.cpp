@@ -1,0 +1,54 @@
+// `cnnc compile --scheduler`: cnnc's kernels scheduled by Halide 14's autoscheduler plugins
+// (codegen/Autoscheduler.h) still compute what the reference interpreter computes, and the
+// scheduler names and targets a plugin cannot serve are clear errors. Tolerance as ModelTest:
+// 1e-4 of each output's largest magnitude.
+#include "tests/codegen/CompiledModel.h"
+
+using namespace cnnc;
+
+namespace {
+const char *const basic_block = CNNC_TEST_DATA_DIR "/../examples/basic_block.cnn";
+} // namespace
+
+TEST_SUITE("autoscheduler") {
+    TEST_CASE("each Halide autoscheduler compiles the basic block, which matches the reference") {
+        for (const char *scheduler : {"adams2019", "mullapudi2016", "li2018"}) {
+            CAPTURE(scheduler);
+            testing::check_compiled_model(basic_block, fmt::format("--scheduler {}", scheduler), 1e-4,
+                                          fmt::format("basic_block_{}", scheduler));
+        }
+    }
+
+    TEST_CASE("an unknown scheduler is an error naming the choices") {
+        std::string log;
+        const int status = testing::cnnc_compile(basic_block, testing::scratch_dir() + "/libno_scheduler.so",
+                                                 "--scheduler adams2020", &log);
+        CHECK(status != 0);
+        CHECK_MESSAGE(log.find("--scheduler adams2020: unknown scheduler; expected one of cnnc, adams2019, "
+                               "mullapudi2016, li2018") != std::string::npos,
+                      log);
+    }
+
+    TEST_CASE("a CPU-only autoscheduler on a GPU target is an error") {
+        std::string log;
+        const int status = testing::cnnc_compile(basic_block, testing::scratch_dir() + "/libgpu_adams.so",
+                                                 "--target host-opencl --scheduler adams2019", &log);
+        CHECK(status != 0);
+        CHECK_MESSAGE(log.find("--scheduler adams2019: Halide 14's Adams2019 autoscheduler cannot schedule GPU "
+                               "targets (opencl)") != std::string::npos,
+                      log);
+    }
+}
+
+TEST_SUITE("slow") {
+    TEST_CASE("each Halide autoscheduler on mobilenet_v2 and resnet18 at 32x32 matches the reference") {
+        for (const char *scheduler : {"adams2019", "mullapudi2016", "li2018"})
+            for (const char *model : {"mobilenet_v2", "resnet18"}) {
+                CAPTURE(scheduler);
+                CAPTURE(model);
+                testing::check_compiled_model(fmt::format("zoo:{}?input=32&classes=10", model),
+                                              fmt::format("--scheduler {}", scheduler), 1e-4,
+                                              fmt::format("{}_32_{}", model, scheduler));
+            }
+    }
+}
