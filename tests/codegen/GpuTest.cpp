@@ -247,7 +247,7 @@ TEST_CASE("opencl: cnnc tune on PoCL, records keyed by target, applied by compil
     const std::string db = dir + "/tune.jsonl", net = CNNC_TEST_DATA_DIR "/codegen/data/conv_relu.cnn";
     std::filesystem::remove(db);
     const std::string cache = testing::shell_quote(testing::scratch_dir() + "/cache");
-    const auto [status, log] = shell(fmt::format("CNNC_CACHE_DIR={} {} tune {} --target host-opencl --db {} --budget 25s "
+    const auto [status, log] = shell(fmt::format("CNNC_CACHE_DIR={} {} tune {} --target host-opencl --db {} --budget 40s "
                                                  "--runs 3 -q",
                                                  cache, CNNC_BINARY, net, testing::shell_quote(db)),
                                      dir + "/tune.log");
@@ -255,7 +255,9 @@ TEST_CASE("opencl: cnnc tune on PoCL, records keyed by target, applied by compil
     std::ifstream in(db);
     std::vector<std::string> records;
     for (std::string line; std::getline(in, line);) records.push_back(line);
-    REQUIRE_MESSAGE(records.size() >= 2, log); // the default, then at least one candidate
+    // The default, then at least one candidate (the budget leaves room for a cold first trial on a
+    // loaded machine: a trial is a Halide compile, a link and PoCL's own compile of the kernel).
+    REQUIRE_MESSAGE(records.size() >= 2, log);
     std::set<std::string> schedules;
     std::string other;
     for (const std::string &r : records) {
