@@ -157,7 +157,7 @@ TEST_CASE("bench --per-layer --json: every kernel once, both boundary layouts, s
     CHECK(json_number(o.output, "clock_read_ns") > 0);
     runtime::Library lib(resnet18_library());
     const Model model(lib.api());
-    const std::regex step(R"re(\{"kind": "(kernel|boundary)", (?:"index": (\d+), )?"name": "([^"]*)".*"median_ms": ([0-9.]+), "share": ([0-9.]+)\})re");
+    const std::regex step(R"re(\{"kind": "(kernel|boundary)", (?:"index": (\d+), )?"name": "([^"]*)".*"typical_ms": ([0-9.]+), "median_ms": [0-9.]+, "share": ([0-9.]+)\})re");
     std::vector<int> seen(model.kernels().size(), 0);
     std::vector<std::string> boundaries;
     double share_sum = 0, previous = 2, step_sum = 0;
@@ -182,6 +182,10 @@ TEST_CASE("bench --per-layer --json: every kernel once, both boundary layouts, s
     CHECK(boundaries == std::vector<std::string>{"input layout (NCHW to internal)", "output layout (internal to NCHW)"});
     CHECK(share_sum == doctest::Approx(1.0).epsilon(0.005));
     CHECK(step_sum == doctest::Approx(json_number(o.output, "step_sum_ms")).epsilon(0.001));
+    // The rows are means over the same typical runs, so they add up to those runs' mean; against
+    // the whole-model median (other runs, interleaved) a 30% bound absorbs a loaded machine and
+    // still catches a profile that leaves out part of a run.
+    CHECK(step_sum == doctest::Approx(median).epsilon(0.3));
 }
 
 TEST_CASE("bench --per-layer: the steps add up to the runs they were read in (a consistency check, not speed)") {
@@ -288,6 +292,7 @@ TEST_CASE("bench prints latency and a per-kernel table, and draws it as SVG") {
     CHECK(o.output.find("input layout (NCHW to internal)") != std::string::npos);
     CHECK(o.output.find("output layout (internal to NCHW)") != std::string::npos);
     CHECK(std::regex_search(o.output, std::regex(R"(residual [-+][0-9.]+ ms = whole-model vs profiled median)")));
+    CHECK(std::regex_search(o.output, std::regex(R"(sum of the step medians: [0-9.]+ ms = [0-9.]+% of the whole-model median)")));
     const std::string chart = read_file(svg);
     CHECK(chart.rfind("<svg", 0) == 0);
     CHECK(chart.find("</svg>") != std::string::npos);

@@ -16,8 +16,8 @@
 #include <immintrin.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdint>
+#include <ctime>
 #include <thread>
 #include <vector>
 
@@ -106,17 +106,36 @@ Probe probe() {
 
 volatile float sink;
 
-// Seconds for `threads` threads to run `iterations` each, started together.
-double timed(const Probe &p, int threads, int64_t iterations) {
+double thread_cpu_seconds() {
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
+// GFLOP/s of `threads` threads each running `iterations`, started together: the sum over threads
+// of each thread's FLOPs per second of its own CPU time. CPU time, not wall time, because on a
+// machine other processes load a thread waits for a core without retiring anything, and a
+// figure measured then would understate the hardware (a probe timed by the wall clock read 74
+// GFLOP/s for 2 threads at a load average of 17, where kernels ran at 160). Two threads sharing
+// one core through SMT each see their half of its FMA units, so the sum is still the cores'.
+double trial_gflops(const Probe &p, int threads, int64_t iterations) {
     std::vector<std::thread> workers;
     std::vector<float> results(static_cast<size_t>(threads));
-    const auto start = std::chrono::steady_clock::now();
+    std::vector<double> seconds(static_cast<size_t>(threads));
     for (int t = 0; t < threads; ++t)
-        workers.emplace_back([&, t] { results[static_cast<size_t>(t)] = p.loop(iterations); });
+        workers.emplace_back([&, t] {
+            const double start = thread_cpu_seconds();
+            results[static_cast<size_t>(t)] = p.loop(iterations);
+            seconds[static_cast<size_t>(t)] = thread_cpu_seconds() - start;
+        });
     for (auto &w : workers) w.join();
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    for (float r : results) sink = r;
-    return seconds;
+    double gflops = 0;
+    for (int t = 0; t < threads; ++t) {
+        sink = results[static_cast<size_t>(t)];
+        gflops += static_cast<double>(p.flops_per_iteration) * static_cast<double>(iterations) /
+                  std::max(seconds[static_cast<size_t>(t)], 1e-9) / 1e9;
+    }
+    return gflops;
 }
 
 } // namespace
@@ -126,14 +145,15 @@ const char *fma_probe_isa() { return probe().isa; }
 double measure_fma_peak(int threads) {
     const Probe p = probe();
     threads = std::max(threads, 1);
-    // Calibrate to about 50 ms per trial (thread start-up is then noise) and keep the best of
-    // nine: a trial another process preempts only runs slower, so the fastest is the machine's.
+    // Calibrate to about 50 ms of CPU time per thread and trial (thread start-up is then noise)
+    // and keep the best of nine: a trial only loses to frequency dips and interrupts.
     int64_t iterations = 1 << 18;
-    const double calibration = timed(p, threads, iterations);
-    iterations = std::max<int64_t>(iterations, static_cast<int64_t>(iterations * 0.05 / std::max(calibration, 1e-6)));
-    double best = 1e30;
-    for (int trial = 0; trial < 9; ++trial) best = std::min(best, timed(p, threads, iterations));
-    return static_cast<double>(p.flops_per_iteration) * static_cast<double>(iterations) * threads / best / 1e9;
+    const double calibration_gflops = trial_gflops(p, 1, iterations);
+    iterations = std::max<int64_t>(
+        iterations, static_cast<int64_t>(0.05 * calibration_gflops * 1e9 / static_cast<double>(p.flops_per_iteration)));
+    double best = 0;
+    for (int trial = 0; trial < 9; ++trial) best = std::max(best, trial_gflops(p, threads, iterations));
+    return best;
 }
 
 int fma_peak_main(int argc, char **argv) {

@@ -14,7 +14,7 @@ int fma_peak_main(int argc, char **argv);
 // The FMA probe's version: bump it whenever the loop or the way it is timed changes, so that
 // figures cached by an older probe (cnnc bench keeps one per version, ISA and thread count) are
 // measured again instead of read.
-constexpr int fma_probe_version = 2;
+constexpr int fma_probe_version = 3; // 3: per-thread CPU time, not wall time
 // Measures the f32 FMA peak (GFLOP/s) of `threads` threads running a register-blocked FMA loop
 // with the widest vectors the host has (AVX-512, else AVX2+FMA, else SSE multiply-add).
 double measure_fma_peak(int threads);

@@ -1,10 +1,11 @@
 // `cnnc bench MODEL|libNAME.so`: latency and throughput of a compiled model, and with
 // --per-layer where the time goes, step by step of a run: the input layout conversion (NCHW to
-// the library's channels-innermost layout), each kernel, the output conversion; median time,
-// GFLOP/s, the share of the machine's measured FMA peak and the share of the total, most
-// expensive first (--svg draws it). The steps are timed inside real runs, so their medians add up
-// to about the whole-model median; what they do not cover is printed as the residual, split into
-// what profiling costs and the gap between a sum of medians and the median of sums.
+// the library's channels-innermost layout), each kernel, the output conversion. The steps are
+// timed inside real runs, and a row's time is its mean over the typical runs (the middle half by
+// total), so the rows add up to a typical run; beside it each step's own median, which preemption
+// by other processes rarely reaches, gives GFLOP/s and the share of the machine's measured FMA
+// peak. Most expensive first; --svg draws it. What the rows do not cover is printed as the
+// residual, split into whole vs profiled runs and profiled median vs typical mean.
 // A model is compiled first (-O2) into a scratch folder. The timing itself happens in the runner
 // (cnnc-run bench, which documents what exactly is timed); this process only formats. The peak
 // is measured by the runner's FMA probe and cached in the kernel cache folder, one file per probe
@@ -40,7 +41,10 @@ struct StepTiming {
     int64_t flops = 0;
     std::string algorithm, function, name;
     std::vector<double> ms;
-    double median_ms = 0, share = 0, gflops = 0, peak_percent = 0;
+    // typical_ms: the mean over the typical runs (see Report), so the steps add up to a typical
+    // run, preemptions included where they landed; median_ms: the step's own median, which drops
+    // them, so GFLOP/s and % of peak use it.
+    double typical_ms = 0, median_ms = 0, share = 0, gflops = 0, peak_percent = 0;
 };
 
 struct Report {
@@ -52,7 +56,12 @@ struct Report {
     double peak_gflops = 0, clock_read_ns = 0;
     std::vector<StepTiming> steps; // sorted by share, largest first
     double median_ms = 0, min_ms = 0, max_ms = 0;
-    double step_sum_ms = 0, kernel_sum_ms = 0, profiled_median_ms = 0;
+    // The typical runs: the middle half of the profiled runs by their total time. A sum of each
+    // step's median is not a run: on a loaded machine every run loses time to other processes,
+    // but any one step rarely does, so that sum falls far below the whole-model median (56-64%
+    // on ResNet-50 with the machine's load average at 17). Means over the same runs add up.
+    std::vector<size_t> typical_runs;
+    double step_sum_ms = 0, step_median_sum_ms = 0, profiled_median_ms = 0, typical_run_ms = 0;
     int kernels = 0;
 };
 
@@ -121,14 +130,23 @@ Report read_report(const std::string &path) {
     r.min_ms = *std::min_element(r.run_ms.begin(), r.run_ms.end());
     r.max_ms = *std::max_element(r.run_ms.begin(), r.run_ms.end());
     r.profiled_median_ms = median(r.profiled_run_ms);
+    const size_t n = r.profiled_run_ms.size();
+    std::vector<size_t> order(n);
+    std::iota(order.begin(), order.end(), size_t{0});
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return r.profiled_run_ms[a] < r.profiled_run_ms[b]; });
+    r.typical_runs.assign(order.begin() + static_cast<long>(n / 4), order.begin() + static_cast<long>(n - n / 4));
+    for (size_t run : r.typical_runs) r.typical_run_ms += r.profiled_run_ms[run] / static_cast<double>(r.typical_runs.size());
     for (StepTiming &k : r.steps) {
+        internal_assert(k.ms.size() == n, "{}: {} has {} times for {} profiled runs", path, k.name, k.ms.size(), n);
+        for (size_t run : r.typical_runs) k.typical_ms += k.ms[run] / static_cast<double>(r.typical_runs.size());
         k.median_ms = median(k.ms);
-        r.step_sum_ms += k.median_ms;
-        if (!k.boundary) r.kernel_sum_ms += k.median_ms;
+        r.step_sum_ms += k.typical_ms;
+        r.step_median_sum_ms += k.median_ms;
         k.gflops = k.median_ms > 0 ? static_cast<double>(k.flops) / (k.median_ms * 1e6) : 0;
         k.peak_percent = r.peak_gflops > 0 ? 100 * k.gflops / r.peak_gflops : 0;
     }
-    for (StepTiming &k : r.steps) k.share = r.step_sum_ms > 0 ? k.median_ms / r.step_sum_ms : 0;
+    for (StepTiming &k : r.steps) k.share = r.step_sum_ms > 0 ? k.typical_ms / r.step_sum_ms : 0;
     std::stable_sort(r.steps.begin(), r.steps.end(),
                      [](const StepTiming &a, const StepTiming &b) { return a.share > b.share; });
     return r;
@@ -154,11 +172,11 @@ std::string format_json(const Report &r, bool per_layer) {
         json_string(r.model), json_string(r.library), r.threads, r.runs, r.warmup, r.cold, r.batch, r.median_ms,
         r.min_ms, r.max_ms, throughput(r));
     if (per_layer) {
-        s += fmt::format(",\n  \"peak_gflops\": {:.3f},\n  \"peak_probe\": {},\n  \"step_sum_ms\": {:.6f},\n"
-                         "  \"kernel_sum_ms\": {:.6f},\n  \"profiled_run_median_ms\": {:.6f},\n  \"residual_ms\": {:.6f},\n"
-                         "  \"clock_read_ns\": {:.3f},\n  \"steps\": [",
-                         r.peak_gflops, json_string(r.peak_isa), r.step_sum_ms, r.kernel_sum_ms, r.profiled_median_ms,
-                         r.median_ms - r.step_sum_ms, r.clock_read_ns);
+        s += fmt::format(",\n  \"peak_gflops\": {:.3f},\n  \"peak_probe\": {},\n  \"typical_runs\": {},\n"
+                         "  \"step_sum_ms\": {:.6f},\n  \"step_median_sum_ms\": {:.6f},\n  \"profiled_run_median_ms\": {:.6f},\n"
+                         "  \"residual_ms\": {:.6f},\n  \"clock_read_ns\": {:.3f},\n  \"steps\": [",
+                         r.peak_gflops, json_string(r.peak_isa), r.typical_runs.size(), r.step_sum_ms,
+                         r.step_median_sum_ms, r.profiled_median_ms, r.median_ms - r.step_sum_ms, r.clock_read_ns);
         for (size_t i = 0; i < r.steps.size(); ++i) {
             const StepTiming &k = r.steps[i];
             s += i ? ",\n    {" : "\n    {";
@@ -169,7 +187,8 @@ std::string format_json(const Report &r, bool per_layer) {
                                  "\"flops\": {}, \"gflops\": {:.3f}, \"peak_percent\": {:.3f}, ",
                                  k.index, json_string(k.name), json_string(k.algorithm), json_string(k.function),
                                  k.flops, k.gflops, k.peak_percent);
-            s += fmt::format("\"median_ms\": {:.6f}, \"share\": {:.6f}}}", k.median_ms, k.share);
+            s += fmt::format("\"typical_ms\": {:.6f}, \"median_ms\": {:.6f}, \"share\": {:.6f}}}", k.typical_ms,
+                             k.median_ms, k.share);
         }
         s += "\n  ]";
     }
@@ -180,10 +199,10 @@ std::string format_step_row(const StepTiming &k) {
     std::string name = k.name.substr(0, k.name.find(" = "));
     if (name.size() > 44) name = name.substr(0, 41) + "...";
     if (k.boundary)
-        return fmt::format("{:>4}  {:<44} {:<15} {:>9.3f} {:>9} {:>7} {:>6.1f}%\n", "", name, k.algorithm, k.median_ms,
-                           "-", "-", 100 * k.share);
-    return fmt::format("{:>4}  {:<44} {:<15} {:>9.3f} {:>9.1f} {:>6.1f}% {:>6.1f}%\n", k.index, name, k.algorithm,
-                       k.median_ms, k.gflops, k.peak_percent, 100 * k.share);
+        return fmt::format("{:>4}  {:<44} {:<15} {:>9.3f} {:>9.3f} {:>9} {:>7} {:>6.1f}%\n", "", name, k.algorithm,
+                           k.typical_ms, k.median_ms, "-", "-", 100 * k.share);
+    return fmt::format("{:>4}  {:<44} {:<15} {:>9.3f} {:>9.3f} {:>9.1f} {:>6.1f}% {:>6.1f}%\n", k.index, name, k.algorithm,
+                       k.typical_ms, k.median_ms, k.gflops, k.peak_percent, 100 * k.share);
 }
 
 std::string format_text(const Report &r, bool per_layer, int top) {
@@ -192,24 +211,26 @@ std::string format_text(const Report &r, bool per_layer, int top) {
     s += fmt::format("latency: median {:.3f} ms, min {:.3f} ms, max {:.3f} ms; throughput {:.2f} inferences/s (batch {})\n",
                      r.median_ms, r.min_ms, r.max_ms, throughput(r), r.batch);
     if (!per_layer) return s;
-    s += r.cold ? fmt::format("\nper step: median of {} runs; each kernel alone after a cache flush, the layouts in a run "
-                              "after a flush; FMA peak {:.1f} GFLOP/s on {} threads ({})\n",
-                              r.runs, r.peak_gflops, r.threads, r.peak_isa)
-                : fmt::format("\nper step of a run: median of {} profiled runs (a clock read between consecutive steps); "
-                              "FMA peak {:.1f} GFLOP/s on {} threads ({})\n",
-                              r.runs, r.peak_gflops, r.threads, r.peak_isa);
-    s += fmt::format("{:>4}  {:<44} {:<15} {:>9} {:>9} {:>7} {:>7}\n", "#", "step", "algorithm", "ms", "GFLOP/s",
-                     "% peak", "share");
+    s += r.cold ? fmt::format("\nper step, cold: each kernel alone after a cache flush, the layouts in a run after a flush; "
+                              "ms: mean of the middle {} of {} runs; FMA peak {:.1f} GFLOP/s on {} threads ({})\n",
+                              r.typical_runs.size(), r.runs, r.peak_gflops, r.threads, r.peak_isa)
+                : fmt::format("\nper step of a run (a clock read between consecutive steps): ms = mean over the typical "
+                              "runs, the middle {} of {} by total; median = the step's own median; FMA peak {:.1f} GFLOP/s "
+                              "on {} threads ({})\n",
+                              r.typical_runs.size(), r.runs, r.peak_gflops, r.threads, r.peak_isa);
+    s += fmt::format("{:>4}  {:<44} {:<15} {:>9} {:>9} {:>9} {:>7} {:>7}\n", "#", "step", "algorithm", "ms", "median",
+                     "GFLOP/s", "% peak", "share");
     // The top kernels by share; the boundary layouts always get their own rows below them.
     std::vector<const StepTiming *> kernels, boundaries;
     for (const StepTiming &k : r.steps) (k.boundary ? boundaries : kernels).push_back(&k);
     const size_t shown = top > 0 ? std::min(kernels.size(), static_cast<size_t>(top)) : kernels.size();
     for (size_t i = 0; i < shown; ++i) s += format_step_row(*kernels[i]);
     if (shown < kernels.size()) {
-        double rest_ms = 0, rest_share = 0;
-        for (size_t i = shown; i < kernels.size(); ++i) rest_ms += kernels[i]->median_ms, rest_share += kernels[i]->share;
-        s += fmt::format("{:>4}  {:<44} {:<15} {:>9.3f} {:>9} {:>7} {:>6.1f}%\n", "",
-                         fmt::format("... {} more kernels", kernels.size() - shown), "", rest_ms, "", "",
+        double rest_ms = 0, rest_median = 0, rest_share = 0;
+        for (size_t i = shown; i < kernels.size(); ++i)
+            rest_ms += kernels[i]->typical_ms, rest_median += kernels[i]->median_ms, rest_share += kernels[i]->share;
+        s += fmt::format("{:>4}  {:<44} {:<15} {:>9.3f} {:>9.3f} {:>9} {:>7} {:>6.1f}%\n", "",
+                         fmt::format("... {} more kernels", kernels.size() - shown), "", rest_ms, rest_median, "", "",
                          100 * rest_share);
     }
     for (const StepTiming *b : boundaries) s += format_step_row(*b);
@@ -220,14 +241,17 @@ std::string format_text(const Report &r, bool per_layer, int top) {
         s += "(cold: each kernel pays for a flushed cache, which a whole run pays for once, so the sum exceeds it)\n";
         return s;
     }
-    // The residual in two parts: whole runs vs profiled runs (the cost of profiling, and the two
-    // sets of runs seeing different moments of the machine), then a profiled run's median vs the
-    // sum of its steps' medians (argument checks, and preemptions: a median of sums keeps a
-    // typical run's share of them, a sum of medians drops most).
+    // The residual in two parts: whole runs vs profiled runs (clock reads, and the two sets of
+    // runs meeting different moments of a loaded machine), then the profiled runs' median vs the
+    // typical runs' mean, whose steps the rows are (outside the steps: only argument checks).
     s += fmt::format("residual {:+.3f} ms = whole-model vs profiled median {:+.3f} ms (clock reads: {:.0f} ns each, {} "
-                     "per run) + profiled median vs sum of step medians {:+.3f} ms\n",
+                     "per run) + profiled median vs typical runs' mean {:+.3f} ms\n",
                      r.median_ms - r.step_sum_ms, r.median_ms - r.profiled_median_ms, r.clock_read_ns,
                      r.steps.size() + 1, r.profiled_median_ms - r.step_sum_ms);
+    // What preemption costs: each step's median mostly misses it, a run does not.
+    s += fmt::format("sum of the step medians: {:.3f} ms = {:.1f}% of the whole-model median (time lost to other "
+                     "processes lands in a few steps of each run, which their medians drop)\n",
+                     r.step_median_sum_ms, r.median_ms > 0 ? 100 * r.step_median_sum_ms / r.median_ms : 0);
     return s;
 }
 
@@ -248,26 +272,26 @@ std::string xml_text(const std::string &s) {
 std::string render_svg(const Report &r) {
     const int row = 18, label_width = 330, bar_width = 520, top = 54, width = label_width + bar_width + 220;
     const int height = top + row * static_cast<int>(r.steps.size()) + 20;
-    const double longest = r.steps.empty() ? 1 : std::max(r.steps.front().median_ms, 1e-9);
+    const double longest = r.steps.empty() ? 1 : std::max(r.steps.front().typical_ms, 1e-9);
     std::string s = fmt::format(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" font-family=\"sans-serif\" "
         "font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        "<text x=\"10\" y=\"22\" font-size=\"15\" font-weight=\"bold\">{}: time per step of a run (median of {} runs, {} threads)</text>\n"
+        "<text x=\"10\" y=\"22\" font-size=\"15\" font-weight=\"bold\">{}: time per step of a run (mean of the typical runs of {}, {} threads)</text>\n"
         "<text x=\"10\" y=\"40\">whole model {:.3f} ms (median); steps sum to {:.3f} ms; FMA peak {:.1f} GFLOP/s</text>\n",
         width, height, xml_text(r.model), r.runs, r.threads, r.median_ms, r.step_sum_ms, r.peak_gflops);
     for (size_t i = 0; i < r.steps.size(); ++i) {
         const StepTiming &k = r.steps[i];
         const int y = top + row * static_cast<int>(i);
-        const double w = bar_width * k.median_ms / longest;
+        const double w = bar_width * k.typical_ms / longest;
         std::string label = k.name.substr(0, k.name.find(" = ")) + " (" + k.algorithm + ")";
         if (label.size() > 52) label = label.substr(0, 49) + "...";
         s += fmt::format("<g><title>{}: {:.3f} ms, {:.1f} GFLOP/s, {:.1f}% of peak, {:.1f}% of the total</title>\n"
                          "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\n"
                          "<rect x=\"{}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" fill=\"#4878a8\"/>\n"
                          "<text x=\"{:.1f}\" y=\"{}\">{:.3f} ms, {:.1f}%, {:.0f}% peak</text></g>\n",
-                         xml_text(k.name), k.median_ms, k.gflops, k.peak_percent, 100 * k.share, label_width - 6,
+                         xml_text(k.name), k.typical_ms, k.gflops, k.peak_percent, 100 * k.share, label_width - 6,
                          y + 13, xml_text(label), label_width, y + 2, std::max(w, 0.5), row - 4,
-                         label_width + std::max(w, 0.5) + 6, y + 13, k.median_ms, 100 * k.share, k.peak_percent);
+                         label_width + std::max(w, 0.5) + 6, y + 13, k.typical_ms, 100 * k.share, k.peak_percent);
     }
     return s + "</svg>\n";
 }
