@@ -6,12 +6,12 @@
 #include "ir/Error.h"
 #include "ir/ShapeInference.h"
 #include "ir/Traversal.h"
+#include "passes/MemoryPlanner.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include <algorithm>
-#include <climits>
 #include <cstring>
 #include <set>
 
@@ -19,38 +19,7 @@ namespace cnnc::codegen {
 
 namespace {
 
-// 64 bytes for CPU vector loads. OpenCL passes each kernel operand as a sub-buffer of the device
-// arena, whose offset must be a multiple of the device's base address alignment (up to 4096 bits
-// on current GPUs), so GPU targets align to 512 bytes.
-int64_t alignment = 64;
-
-int64_t aligned(int64_t bytes) { return (bytes + alignment - 1) / alignment * alignment; }
-
-// First-fit allocation over one arena.
-class ArenaAllocator {
-  public:
-    int64_t allocate(int64_t bytes) {
-        bytes = aligned(std::max<int64_t>(bytes, 1));
-        int64_t at = 0;
-        for (const auto &[offset, size] : used_) {
-            if (offset - at >= bytes) break;
-            at = std::max(at, offset + size);
-        }
-        used_.insert({at, bytes});
-        high_ = std::max(high_, at + bytes);
-        return at;
-    }
-    void release(int64_t offset) {
-        auto it = std::find_if(used_.begin(), used_.end(), [&](const auto &b) { return b.first == offset; });
-        internal_assert(it != used_.end(), "releasing unallocated arena offset {}", offset);
-        used_.erase(it);
-    }
-    int64_t high_water() const { return high_; }
-
-  private:
-    std::set<std::pair<int64_t, int64_t>> used_;
-    int64_t high_ = 0;
-};
+int64_t aligned(int64_t bytes, int64_t alignment) { return (bytes + alignment - 1) / alignment * alignment; }
 
 std::string c_string(const std::string &s) {
     std::string out = "\"";
@@ -62,25 +31,84 @@ std::string c_string(const std::string &s) {
     return out + "\"";
 }
 
+// The strided view of `v` inside `root`'s buffer: v's extents, root's strides (both standard
+// layout, so their dims correspond).
+BufferShape view_in(const ir::Graph &g, ir::ValueId v, ir::ValueId root) {
+    BufferShape view = standard_shape(g.type(v));
+    view.strides = standard_shape(g.type(root)).strides;
+    return view;
+}
+
+// The standard kernel operands that address each value (its producer's output, its readers'
+// inputs), to decide where a value may be a strided view.
+std::map<ir::ValueId, std::vector<BufferShape>> operand_shapes(const ir::Graph &g, const std::vector<KernelPlan> &kernels) {
+    std::map<ir::ValueId, std::vector<BufferShape>> shapes;
+    for (const KernelPlan &k : kernels) {
+        for (const KernelOperand &in : k.inputs)
+            if (!g.constant_data(in.value)) shapes[in.value].push_back(in.shape);
+        shapes[k.output.value].push_back(k.output.shape);
+    }
+    return shapes;
+}
+
 } // namespace
 
 ModelPlan plan_model(const ir::Graph &g, const TargetInfo &target, const TunedSchedules *tuned) {
-    alignment = target.gpu() ? 512 : 64;
     ModelPlan plan;
+    plan.alignment = target.gpu() ? 512 : 64;
     const std::vector<ir::OpId> order = ir::topological_order(g);
     const std::vector<bool> live = ir::live_ops(g);
-    // Step of each live op; the last step at which each value is read.
-    std::vector<int> step_of(g.ops().size(), -1);
-    int steps = 0;
-    for (ir::OpId id : order)
-        if (live[static_cast<size_t>(id)]) step_of[static_cast<size_t>(id)] = steps++;
-    std::vector<int> last_use(g.values().size(), -1);
+    auto forced_schedule = [&](ir::OpId id, int r) -> const Schedule * {
+        if (!tuned || tuned->empty()) return nullptr;
+        auto it = tuned->find(workload_key(g, id, r, target));
+        return it == tuned->end() ? nullptr : &it->second;
+    };
+    // Every kernel with dense operands first: what they read and write decides where a value
+    // may be a strided view.
+    std::vector<KernelPlan> dense;
     for (ir::OpId id : order) {
-        if (!live[static_cast<size_t>(id)]) continue;
-        for (ir::ValueId v : g.op(id).inputs)
-            last_use[static_cast<size_t>(v)] = std::max(last_use[static_cast<size_t>(v)], step_of[static_cast<size_t>(id)]);
+        const ir::Op &op = g.op(id);
+        if (!live[static_cast<size_t>(id)] || op.kind == ir::OpKind::input || op.kind == ir::OpKind::constant) continue;
+        for (size_t r = 0; r < op.outputs.size(); ++r)
+            dense.push_back(plan_kernel(g, id, static_cast<int>(r), target, forced_schedule(id, static_cast<int>(r))));
     }
-    for (ir::ValueId v : g.outputs()) last_use[static_cast<size_t>(v)] = INT_MAX;
+    const auto shapes = operand_shapes(g, dense);
+    passes::MemoryPlanOptions options;
+    options.alignment = plan.alignment;
+    options.boundary_in_arena = true;
+    options.may_be_slice = [&](ir::ValueId v, ir::ValueId root) {
+        if (target.gpu()) return false;
+        const BufferShape standard = standard_shape(g.type(v)), view = view_in(g, v, root);
+        auto it = shapes.find(v);
+        if (it == shapes.end()) return true;
+        BufferShape rebased;
+        for (const BufferShape &shape : it->second)
+            if (!rebase_shape(shape, standard, view, rebased)) return false;
+        return true;
+    };
+    const passes::MemoryPlan memory = passes::plan_memory_layout(g, options);
+    plan.arena_bytes = memory.peak_bytes;
+    plan.unplanned_bytes = memory.unplanned_bytes;
+    plan.copy_free_concats = memory.copy_free_concats;
+    plan.copied_concats = memory.copied_concats;
+    ValueViews views;
+    for (size_t v = 0; v < g.values().size(); ++v) {
+        const auto value = static_cast<ir::ValueId>(v);
+        if (!memory.planned(value)) continue;
+        plan.arena[value] = memory.offset[v];
+        if (!memory.is_slice(value)) continue;
+        const ir::ValueId root = memory.root[v];
+        const BufferShape view = view_in(g, value, root);
+        // The planner's byte offsets use its own statement of the layout; they must agree.
+        int64_t first = 0;
+        const std::vector<int> axes = standard_axes(g.type(root).rank());
+        for (size_t d = 0; d < axes.size(); ++d)
+            first += memory.start[v][static_cast<size_t>(axes[d])] * view.strides[d];
+        internal_assert(memory.offset[v] == memory.offset[static_cast<size_t>(root)] + first * static_cast<int64_t>(sizeof(float)),
+                        "%{}: the memory plan's offset {} disagrees with the standard layout's {}", g.value(value).name,
+                        memory.offset[v], memory.offset[static_cast<size_t>(root)] + first * static_cast<int64_t>(sizeof(float)));
+        views[value] = view;
+    }
 
     auto add_weights = [&](const KernelOperand &operand) {
         const auto key = std::make_pair(operand.value, operand.packing);
@@ -88,47 +116,24 @@ ModelPlan plan_model(const ir::Graph &g, const TargetInfo &target, const TunedSc
         const std::vector<float> packed = pack_operand(g, operand);
         const auto offset = static_cast<int64_t>(plan.weights.size());
         plan.weight_offsets[key] = offset;
-        plan.weights.resize(static_cast<size_t>(aligned(offset + static_cast<int64_t>(packed.size() * sizeof(float)))));
+        plan.weights.resize(static_cast<size_t>(
+            aligned(offset + static_cast<int64_t>(packed.size() * sizeof(float)), plan.alignment)));
         std::memcpy(plan.weights.data() + offset, packed.data(), packed.size() * sizeof(float));
     };
-
-    ArenaAllocator arena;
-    // Graph inputs first: the runtime writes them before the first kernel.
-    for (ir::ValueId v : g.inputs()) plan.arena[v] = arena.allocate(g.type(v).num_bytes());
-    std::vector<std::vector<ir::ValueId>> dies_after(static_cast<size_t>(steps));
-    for (ir::OpId id : order) {
-        if (!live[static_cast<size_t>(id)]) continue;
-        const ir::Op &op = g.op(id);
-        const int step = step_of[static_cast<size_t>(id)];
-        if (op.kind == ir::OpKind::input || op.kind == ir::OpKind::constant) continue;
-        for (size_t r = 0; r < op.outputs.size(); ++r) {
-            const Schedule *forced = nullptr;
-            if (tuned && !tuned->empty()) {
-                auto it = tuned->find(workload_key(g, id, static_cast<int>(r), target));
-                if (it != tuned->end()) forced = &it->second;
-            }
-            KernelPlan kernel = plan_kernel(g, id, static_cast<int>(r), target, forced);
-            for (const KernelOperand &in : kernel.inputs)
-                if (g.constant_data(in.value)) add_weights(in);
-            plan.kernels.push_back(std::move(kernel));
-            const ir::ValueId out = op.outputs[r];
-            plan.arena[out] = arena.allocate(g.type(out).num_bytes());
-            // A result nobody reads dies at once (after this op).
-            if (last_use[static_cast<size_t>(out)] < step) last_use[static_cast<size_t>(out)] = step;
-        }
-        // Values whose last reader is this op are free for later ops (not for this one's results,
-        // allocated above: kernels do not run in place).
-        std::set<ir::ValueId> freed;
-        for (ir::ValueId v : op.inputs)
-            if (last_use[static_cast<size_t>(v)] == step && plan.arena.count(v) && freed.insert(v).second)
-                arena.release(plan.arena[v]);
-        for (ir::ValueId v : op.outputs)
-            if (last_use[static_cast<size_t>(v)] == step && freed.insert(v).second) arena.release(plan.arena[v]);
+    for (KernelPlan &kernel : dense) {
+        if (memory.in_place[static_cast<size_t>(kernel.op)]) continue; // its results are already in place
+        bool viewed = views.count(kernel.output.value) > 0;
+        for (const KernelOperand &in : kernel.inputs) viewed |= views.count(in.value) > 0;
+        if (viewed)
+            kernel = plan_kernel(g, kernel.op, kernel.result_index, target, forced_schedule(kernel.op, kernel.result_index),
+                                 &views);
+        for (const KernelOperand &in : kernel.inputs)
+            if (g.constant_data(in.value)) add_weights(in);
+        plan.kernels.push_back(std::move(kernel));
     }
     // Constants that are graph outputs are read from the blob by the runtime.
     for (ir::ValueId v : g.outputs())
         if (g.constant_data(v)) add_weights(KernelOperand{v, Packing::none, standard_shape(g.type(v))});
-    plan.arena_bytes = arena.high_water();
     return plan;
 }
 

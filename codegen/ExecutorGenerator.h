@@ -1,12 +1,18 @@
 // Plans a whole model for execution and writes its executor: the kernels in topological order,
-// one activation arena per instance with offsets from a liveness-based planner, and the weights
-// blob (constants packed for the kernels that read them). The executor is a C++ source that calls
-// the kernels through Halide's buffer ABI and describes the model to the runtime
-// (runtime/ModelInterface.h).
+// one activation arena per instance laid out by passes/MemoryPlanner.h (the planner plan-memory
+// uses, so there is one set of memory rules), and the weights blob (constants packed for the
+// kernels that read them). The executor is a C++ source that calls the kernels through Halide's
+// buffer ABI and describes the model to the runtime (runtime/ModelInterface.h).
 //
-// Memory: the passes' plan-memory annotation does not exist yet, so codegen assigns offsets
-// itself: each value is allocated first-fit when produced and freed after its last reader runs
-// (graph outputs live to the end); a kernel never writes over a buffer it reads.
+// Copy-free concat: the planner may put a value in a box of a bigger buffer (a concat's channel
+// slice, an in-place split's result). In the channels-innermost layout that box is a strided view
+// (the bigger buffer's strides, first element c0 floats in), so codegen lets it happen only where
+// every kernel writing or reading the value can address it through those strides: on CPU targets,
+// when each operand's shape is the value's standard layout or a dense reshaping the view's strides
+// can express (checked with rebase_shape). Kernels are then planned with the view, compiled with
+// those exact strides (part of the signature), and concats and splits placed in this way run no
+// kernel. GPU targets keep dense operands (OpenCL sub-buffers must start aligned), so their
+// concats copy.
 #pragma once
 
 #include "codegen/KernelSignature.h"
@@ -23,8 +29,15 @@ struct ModelPlan {
     std::vector<KernelPlan> kernels;          // in execution order
     std::map<ir::ValueId, int64_t> arena;     // byte offset of each value kept in the arena
     int64_t arena_bytes = 0;
-    std::vector<unsigned char> weights;       // the blob, 64-byte aligned entries
+    std::vector<unsigned char> weights;       // the blob, entries aligned to `alignment`
     std::map<std::pair<ir::ValueId, Packing>, int64_t> weight_offsets;
+    // 64 bytes for CPU vector loads; 512 on GPU targets (OpenCL sub-buffers start at multiples of
+    // the device's base address alignment, up to 4096 bits on current GPUs).
+    int64_t alignment = 64;
+    // What the memory plan did: concats that run no kernel and those that copy, and the bytes one
+    // buffer per arena value would take (against arena_bytes).
+    int copy_free_concats = 0, copied_concats = 0;
+    int64_t unplanned_bytes = 0;
 };
 
 // `tuned` (by workload_key()) replaces the template schedules of the workloads it lists.

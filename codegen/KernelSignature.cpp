@@ -274,8 +274,41 @@ std::string workload_key(const ir::Graph &g, ir::OpId op_id, int result_index, c
     return key + fmt::format("out{}", ir::dims_to_string(g.type(op.outputs.at(static_cast<size_t>(result_index))).dims));
 }
 
+bool rebase_shape(const BufferShape &shape, const BufferShape &standard, const BufferShape &view, BufferShape &out) {
+    if (shape == standard) {
+        out = view;
+        return true;
+    }
+    if (!(shape == dense_shape(shape.extents)) || !(standard == dense_shape(standard.extents))) return false;
+    // Each dim of `shape` merges consecutive standard dims (innermost first); merged dims must be
+    // evenly spaced in the view.
+    out = BufferShape{shape.extents, {}};
+    size_t d = 0;
+    const auto rank = static_cast<size_t>(standard.rank());
+    for (int64_t extent : shape.extents) {
+        if (extent == 1) { // any stride addresses one element
+            out.strides.push_back(d < rank ? view.strides[d] : view.span());
+            continue;
+        }
+        while (d < rank && standard.extents[d] == 1) ++d;
+        if (d == rank) return false;
+        int64_t stride = view.strides[d], covered = standard.extents[d], next = stride * standard.extents[d];
+        for (++d; covered < extent && d < rank; ++d) {
+            if (standard.extents[d] == 1) continue;
+            if (view.strides[d] != next) return false;
+            covered *= standard.extents[d];
+            next = view.strides[d] * standard.extents[d];
+        }
+        if (covered != extent) return false;
+        out.strides.push_back(stride);
+    }
+    for (; d < rank; ++d)
+        if (standard.extents[d] != 1) return false;
+    return true;
+}
+
 KernelPlan plan_kernel(const ir::Graph &g, ir::OpId op_id, int result_index, const TargetInfo &target,
-                       const Schedule *forced) {
+                       const Schedule *forced, const ValueViews *views) {
     const ir::Op &op = g.op(op_id);
     internal_assert(op.kind != ir::OpKind::input && op.kind != ir::OpKind::constant,
                     "{} needs no kernel", ir::describe_op(g, op));
@@ -292,6 +325,19 @@ KernelPlan plan_kernel(const ir::Graph &g, ir::OpId op_id, int result_index, con
         plan.output = standard(g, op.outputs.at(static_cast<size_t>(result_index)));
         plan.schedule = pointwise_schedule(plan.output.shape, target);
         break;
+    }
+    if (views && !views->empty()) {
+        auto rebase = [&](KernelOperand &o) {
+            auto it = views->find(o.value);
+            if (it == views->end() || g.constant_data(o.value)) return;
+            BufferShape shape;
+            internal_assert(rebase_shape(o.shape, standard_shape(g.type(o.value)), it->second, shape),
+                            "{}: %{} read as {} cannot lie in the view {}", ir::describe_op(g, op),
+                            g.value(o.value).name, o.shape.to_string(), it->second.to_string());
+            o.shape = shape;
+        };
+        for (KernelOperand &in : plan.inputs) rebase(in);
+        rebase(plan.output);
     }
     if (target.gpu()) plan_for_gpu(g, plan, target, forced);
     // The signature: everything the generated code depends on, and nothing else (no names, no

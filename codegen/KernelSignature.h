@@ -95,8 +95,18 @@ struct KernelPlan {
 // (a non-f32 tensor, a conv whose weights are not constant).
 // `forced`, when given, replaces the template's schedule (a tuning record or a tuning candidate);
 // the packings follow it.
+// `views`, when given, lists values that do not lie in their standard layout but in a strided box
+// of a bigger buffer (a slice of a copy-free concat, the result of an in-place split; see
+// passes/MemoryPlanner.h): the kernel reads or writes them through those strides.
+using ValueViews = std::map<ir::ValueId, BufferShape>;
 KernelPlan plan_kernel(const ir::Graph &g, ir::OpId op, int result_index, const TargetInfo &target,
-                       const Schedule *forced = nullptr);
+                       const Schedule *forced = nullptr, const ValueViews *views = nullptr);
+
+// `shape` (how a kernel addresses a value: its standard layout or a dense reshaping of it, such
+// as a 1x1 conv's pixels as one axis) re-based onto `view` (the value's standard extents with
+// other strides). False where the view's strides cannot express the reshaping (pixels that are
+// not evenly spaced cannot be one axis).
+bool rebase_shape(const BufferShape &shape, const BufferShape &standard, const BufferShape &view, BufferShape &out);
 
 // What a kernel computes, independent of how: the op kind, attributes, epilogue, operand and
 // result types and the target. Tuning records are keyed by it, so a record applies to any model
