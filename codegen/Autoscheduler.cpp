@@ -45,6 +45,12 @@ MachineParams host_machine_params() {
     return MachineParams(cores, static_cast<uint64_t>(llc), 40);
 }
 
+// The MachineParams part of TargetInfo::scheduler_params (what follows a '|' is the environment
+// settings with_scheduler recorded).
+std::string machine_params_text(const std::string &scheduler_params) {
+    return scheduler_params.substr(0, scheduler_params.find('|'));
+}
+
 // Loads a plugin once per process (the kernel cache's worker processes each load their own).
 void load_autoscheduler(const std::string &scheduler) {
     static std::mutex mutex;
@@ -178,7 +184,7 @@ TargetInfo with_scheduler(TargetInfo target, const std::string &scheduler) {
     // the schedule, so they are part of the signature too (unset: the plugin's fixed defaults).
     if (scheduler == "adams2019")
         for (const char *name : {"HL_BEAM_SIZE", "HL_RANDOM_DROPOUT", "HL_SEED", "HL_WEIGHTS_DIR"})
-            if (const char *value = std::getenv(name)) target.scheduler_params += fmt::format(",{}={}", name, value);
+            if (const char *value = std::getenv(name)) target.scheduler_params += fmt::format("|{}={}", name, value);
     return target;
 }
 
@@ -192,7 +198,7 @@ void autoschedule_kernel(KernelBuild &build, const KernelPlan &plan, const Targe
     load_autoscheduler(target.scheduler);
     try {
         Pipeline(out).auto_schedule(registered_name(target.scheduler), Target(target.halide_target),
-                                    MachineParams(target.scheduler_params));
+                                    MachineParams(machine_params_text(target.scheduler_params)));
     } catch (const Halide::Error &e) {
         internal_assert(false, "Halide's {} autoscheduler failed on {} ({}): {}", registered_name(target.scheduler),
                         plan.function_name, plan.algorithm, e.what());

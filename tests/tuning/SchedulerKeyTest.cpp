@@ -45,7 +45,7 @@ TEST_SUITE("autoscheduler") {
         CHECK(codegen::autoscheduler_plugin_path("li2018") ==
               "/usr/lib/x86_64-linux-gnu/halide14/libautoschedule_li2018.so");
         CHECK_THROWS_WITH_AS(codegen::with_scheduler(codegen::host_target(), "Adams2019"),
-                             doctest::Contains("--scheduler Adams2019: unknown scheduler"), ir::CompileError);
+                             doctest::Contains("--scheduler Adams2019: unknown scheduler"), CompileError);
         CHECK_NOTHROW(codegen::with_scheduler(codegen::parse_target("host-opencl"), "li2018"));
     }
 }
