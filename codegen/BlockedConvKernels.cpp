@@ -78,9 +78,11 @@ std::optional<LoopLevel> build_blocked_product(const ir::Op &op, const KernelPla
     std::optional<LoopLevel> task;
     out.split(c, co, ci, lanes, ragged ? TailStrategy::GuardWithIf : TailStrategy::Auto).split(x, xo, xi, pixels);
     if (height == 1) {
-        // One long row of pixels (a matrix product over pixels): parallel over chunks of it.
+        // One long row of pixels (a matrix product over pixels): parallel over chunks of it,
+        // row_tile pixel tiles each when the schedule says (a task then reuses its block's
+        // weights from L2 across them), else a 16th of the row.
         const int tiles = (width + pixels - 1) / pixels;
-        const int chunk = std::max(1, (tiles + 15) / 16);
+        const int chunk = s.row_tile > 1 ? std::min(s.row_tile, tiles) : std::max(1, (tiles + 15) / 16);
         out.split(xo, xp, xo, chunk, TailStrategy::GuardWithIf);
         if (s.task_order == 0) {
             out.reorder(ci, xi, xo, xp, co, y, n);

@@ -27,11 +27,17 @@ double imbalance(int64_t tasks) {
     return per_core * cores / static_cast<double>(std::max<int64_t>(tasks, 1));
 }
 
+// Chunks of one long row (see BlockedConvKernels.cpp): row_tile pixel tiles each when it is
+// above 1, else (up to) 16 chunks.
+int64_t pixel_chunks(const ConvShape &c, const Schedule &s) {
+    const int64_t tiles = ceil_div(c.width, s.pixel_tile);
+    return s.row_tile > 1 ? ceil_div(tiles, s.row_tile) : std::min<int64_t>(16, tiles);
+}
+
 int64_t parallel_tasks(const ConvShape &c, const Schedule &s, int64_t blocks) {
     if (!s.parallel) return 1;
     if (c.height == 1) {
-        // One long row: the kernel splits its tiles into (up to) 16 chunks per channel block.
-        const int64_t chunks = std::min<int64_t>(16, ceil_div(c.width, s.pixel_tile));
+        const int64_t chunks = pixel_chunks(c, s);
         return s.task_order == 0 ? chunks * blocks : chunks;
     }
     const int64_t rows = ceil_div(c.height, s.row_tile);
@@ -72,12 +78,14 @@ ConvShape conv_shape_of(const ir::Conv2DAttrs &a, const KernelPlan &plan) {
     shape.height = plan.output.shape.extents[2];
     shape.depthwise = plan.algorithm == "conv-depthwise";
     shape.im2col = plan.algorithm == "conv-im2col-gemm";
+    shape.pixel_chunks = shape.im2col || plan.algorithm == "conv-strided-1x1";
     return shape;
 }
 
 bool blocked_conv_feasible(const ConvShape &c, const Schedule &s) {
     if (s.vector_width < 1 || s.channel_vectors < 1 || s.pixel_tile < 1 || s.row_tile < 1) return false;
-    if (s.pixel_tile > c.width || s.row_tile > c.height) return false;
+    if (s.pixel_tile > c.width) return false;
+    if (s.row_tile > (c.pixel_chunks ? ceil_div(c.width, s.pixel_tile) : c.height)) return false;
     const int64_t lanes = static_cast<int64_t>(s.vector_width) * s.channel_vectors;
     if (c.depthwise) return lanes <= std::max<int64_t>(c.out_channels, s.vector_width);
     if (c.groups == 1) return lanes <= std::max<int64_t>(c.out_channels, s.vector_width) || c.out_channels % lanes == 0;
@@ -121,15 +129,18 @@ double estimate_conv_ms(const ConvShape &c, const Schedule &s, const TargetInfo 
     const double all_weight_bytes = static_cast<double>(steps) * static_cast<double>(blocks * lanes) * 4.0;
     const double in_row_bytes = static_cast<double>(c.width) * static_cast<double>(c.in_channels) * 4.0 *
                                 static_cast<double>(c.kernel_h);
-    if (c.im2col) {
-        // The window copy: every pixel's reduction written once (per call, or per task's chunk),
-        // then each block re-reads its pixels' rows of it; a task running every block re-reads
-        // every weight instead.
-        const double col_bytes = static_cast<double>(c.width) * static_cast<double>(steps) * 4.0;
-        cycles += col_bytes / l2_bytes_per_cycle;
-        const double chunks = static_cast<double>(std::min<int64_t>(16, ceil_div(c.width, s.pixel_tile)));
-        cycles += s.task_order == 0 ? static_cast<double>(blocks) * col_bytes / far_bytes_per_cycle
-                                    : chunks * all_weight_bytes / far_bytes_per_cycle;
+    if (c.pixel_chunks) {
+        // Every task streams its blocks' weights from beyond L2 once (the tiles after the first
+        // find them in L2): a task per (chunk, block) or a chunk running every block, the
+        // weights are read once per chunk. im2col's window copy is written once, then re-read
+        // per block (from L2 when a chunk's rows fit).
+        const double chunks = static_cast<double>(pixel_chunks(c, s));
+        cycles += chunks * all_weight_bytes / far_bytes_per_cycle;
+        if (c.im2col) {
+            const double col_bytes = static_cast<double>(c.width) * static_cast<double>(steps) * 4.0;
+            cycles += col_bytes / l2_bytes_per_cycle;
+            if (s.task_order == 0) cycles += static_cast<double>(blocks) * col_bytes / l2_bytes_per_cycle;
+        }
     } else if (s.task_order == 0) {
         const double strips = static_cast<double>(ceil_div(c.height, s.row_tile));
         cycles += static_cast<double>(blocks) * strips * in_row_bytes * std::min<double>(s.row_tile, c.height) /
@@ -153,9 +164,11 @@ std::vector<Schedule> conv_candidates(const ConvShape &c, const TargetInfo &targ
                     for (int rows : {1, 2, 4, 7, 8})
                         for (int order : {0, 1}) {
                             if (c.depthwise && (ru != 1 || order != 0)) continue;
-                            // One long row has no row strips; only im2col has a per-task
+                            // One long row has no row strips (strided-1x1 and im2col take
+                            // row_tile pixel tiles per task); only im2col has a per-task
                             // producer (its window copy) for task order 1 to keep in cache.
-                            if (!c.depthwise && c.height == 1 && (rows != 1 || (order != 0 && !c.im2col)))
+                            if (!c.depthwise && c.height == 1 &&
+                                ((rows != 1 && !c.pixel_chunks) || (order != 0 && !c.im2col)))
                                 continue;
                             Schedule s;
                             s.vector_width = vec;

@@ -23,6 +23,9 @@ struct ConvShape {
     int64_t width = 1, height = 1; // output pixels along x and y in the kernel's view
     bool depthwise = false;
     bool im2col = false; // conv-im2col-gemm: the pixels' windows are copied to a buffer first
+    // conv-im2col-gemm, conv-strided-1x1: a long row whose tasks may take row_tile pixel tiles
+    // each (so a task reuses its block's weights across them) instead of one 16th of the row.
+    bool pixel_chunks = false;
 };
 
 // The shape of the conv `plan` computes (its operand shapes and algorithm already planned).

@@ -4,17 +4,44 @@
  *                per channel, no reduction over channels — vectorised over channels.
  *   gemm-1x1     1x1 kernel, stride 1, no padding, g == 1: a [H_o*W_o, C_in] x [C_in, C_out]
  *                matrix product read straight from the activation, no im2col.
- *   strided-1x1  1x1 kernel, stride > 1, no padding, g == 1: the same GEMM over the subsampled
- *                pixels (the subsampling is folded into the load).
- *   winograd     only with select-algorithm-winograd: 3x3, stride 1, dilation 1, g == 1, and
- *                C_in, C_out >= 16 (F(2x2,3x3) cuts multiplies 2.25x; its transforms do not pay
- *                on a few channels). Off by default: it changes rounding.
- *   im2col-gemm  k x k, g == 1, H_o * W_o <= 256 and C_in * kh * kw >= 1024: with few output
- *                pixels, direct convolution cannot fill its register block of pixels, while the
- *                long reduction (>= 1024) keeps a GEMM efficient; the im2col buffer, at most 256
- *                rows (4.7 MB for 512 channels 3x3), is half the size of those weights.
+ *   strided-1x1  1x1 kernel, stride > 1, no padding, g == 1, H_o * W_o <= 196: the same GEMM over
+ *                the subsampled pixels (the subsampling is folded into the load), its pixel
+ *                tiles running across output rows: about 10% faster than direct at 7x7, even
+ *                at 14x14; at 28x28 the direct kernel's row strips win by a third (below).
+ *   winograd     3x3, stride 1, dilation 1, g == 1, and by default C_in, C_out >= 128 with
+ *                196 <= H_o * W_o <= 784 (14x14 to 28x28); with select-algorithm-winograd
+ *                whenever C_in, C_out >= 16. Codegen runs F(2x2,3x3) (2.25x fewer multiplies);
+ *                F(4x4,3x3) only through a tuning record ("wino":4). Interleaved A/B runs of
+ *                single-layer libraries (bias+relu fused, `cnnc bench --runs 30`, min of 30 ms,
+ *                2 or 3 rounds alternating, 2-core AVX-512 machine at load average 12-17, so
+ *                only large gaps count), direct -> F(2,3):
+ *                  ResNet-50  64@56  2.11 -> 2.17 / 2.11 -> 2.14 / 2.10 -> 2.36
+ *                             128@28 1.63 -> 1.33 / 1.62 -> 1.24 / 1.62 -> 1.25
+ *                             256@14 1.49 -> 1.10 / 1.46 -> 0.91 / 1.48 -> 0.94
+ *                             512@7  2.41 -> 2.67 / 2.15 -> 2.54 / 2.46 -> 2.71
+ *                  VGG-16    128@112 402 -> 332 / 460 -> 354   256@56 303 -> 321 / 205 -> 268
+ *                             512@28 202 -> 139 / 225 -> 166    512@14 26 -> 12 / 59 -> 36
+ *                (64-channel layers: ties; 512@7: the transformed weights, 16 MB, dominate; 256@56:
+ *                the transformed input, 13 MB, does; 128@112 wins too, but VGG-sized layers ran
+ *                far below the kernels' small-layer GFLOP/s at this load, so the rule stops at 28x28). Rounding: F(2,3) on whole ResNet-50 (64 px)
+ *                1.3e-6 of the output's scale vs the reference (the direct kernels: 1.6e-6).
+ *   im2col-gemm  k x k, g == 1, H_o * W_o <= 16 and C_in * kh * kw >= 1024: a window copy feeding
+ *                the blocked GEMM. On outputs this small the direct kernel's pixel tiles, cut by
+ *                rows of at most 4 pixels, are too short to amortise the weight loads, while the
+ *                GEMM tiles run across rows; from 7x7 up the direct kernel is as fast or faster
+ *                and needs no copy (measured below).
  *   direct       everything else: k x k convolutions (also grouped ones, 1 < g < C_in, and
  *                1x1 with padding), register-blocked over output channels and pixels.
+ * The thresholds come from kernel-level A/B runs (both kernels compiled into one library, each
+ * call timed through cnnc_run_kernel, the two alternating: 20 rounds x 3 calls, ms median / p25,
+ * two runs each, on the 2-core AVX-512 build machine at load average 15-17, so medians are
+ * inflated and only large gaps count; bench/layers/*.cnn hold the layers, bias+relu fused):
+ *   3x3 512->512 at 4x4     direct 1.27 / 1.09, 1.60 / 1.25   im2col 1.02 / 0.78, 1.25 / 1.00
+ *   3x3 512->512 at 7x7     direct 2.46 / 2.27, 14.1 / 2.19   im2col 10.5 / 2.31, 14.2 / 2.29
+ *   3x3 256->256 at 14x14   direct 1.63 / 1.33, 1.57 / 1.33   im2col 1.71 / 1.47, 1.69 / 1.51
+ *   1x1/2 256->512, 28x28   direct 1.30 / 1.20, 1.36 / 1.24   strided 2.09 / 1.67, 2.02 / 1.71
+ *   1x1/2 512->1024, 14x14  direct 1.57 / 1.34, 1.77 / 1.31   strided 1.46 / 1.37, 1.51 / 1.38
+ *   1x1/2 1024->2048, 7x7   direct 2.04 / 1.92, 2.18 / 2.08   strided 1.93 / 1.73, 2.16 / 1.91
  * Expects: shapes inferred. Leaves: every conv2d with a non-empty algorithm (an existing choice is
  * replaced: the rule is a function of the conv's shape). Reports a count per algorithm.
  *   %y = conv2d(%x, %w) {kernel=[1,1]} : f32[1,64,56,56]
@@ -38,12 +65,15 @@ std::string choose(const ir::Graph &g, const ir::Op &op, const SelectAlgorithmOp
     const bool one_by_one = a.kernel == ir::Hw{1, 1};
     const bool no_pad = a.pad == ir::Pads{0, 0, 0, 0};
     if (a.groups > 1 && a.groups == c_in) return "depthwise";
-    if (one_by_one && no_pad && a.groups == 1)
-        return a.stride == ir::Hw{1, 1} ? "gemm-1x1" : "strided-1x1";
-    if (options.winograd && a.kernel == ir::Hw{3, 3} && a.stride == ir::Hw{1, 1} &&
-        a.dilation == ir::Hw{1, 1} && a.groups == 1 && c_in >= 16 && c_out >= 16)
+    if (one_by_one && no_pad && a.groups == 1 && a.stride == ir::Hw{1, 1}) return "gemm-1x1";
+    if (one_by_one && no_pad && a.groups == 1 && y[2] * y[3] <= 196) return "strided-1x1";
+    const bool winograd_shape = a.kernel == ir::Hw{3, 3} && a.stride == ir::Hw{1, 1} &&
+                                a.dilation == ir::Hw{1, 1} && a.groups == 1;
+    const int64_t pixels = y[2] * y[3];
+    if (winograd_shape && (options.winograd ? c_in >= 16 && c_out >= 16
+                                            : c_in >= 128 && c_out >= 128 && pixels >= 196 && pixels <= 784))
         return "winograd";
-    if (!one_by_one && a.groups == 1 && y[2] * y[3] <= 256 &&
+    if (!one_by_one && a.groups == 1 && y[2] * y[3] <= 16 &&
         c_in * a.kernel[0] * a.kernel[1] >= 1024)
         return "im2col-gemm";
     return "direct";

@@ -23,6 +23,8 @@ std::string algorithm_for(int64_t c, int64_t hw, ConvShape s, bool winograd = fa
 TEST_CASE("select-algorithm: 1x1 convs") {
     CHECK(algorithm_for(64, 8, {128, 1}) == "gemm-1x1");
     CHECK(algorithm_for(64, 8, {128, 1, 2}) == "strided-1x1");
+    CHECK(algorithm_for(64, 28, {128, 1, 2}) == "strided-1x1"); // 196 px
+    CHECK(algorithm_for(64, 30, {128, 1, 2}) == "direct");      // 225 px: direct's row strips win
     CHECK(algorithm_for(64, 8, {128, 1, 1, 1}) == "direct");     // padded 1x1
     CHECK(algorithm_for(64, 8, {128, 1, 1, 0, 4}) == "direct");  // grouped 1x1
 }
@@ -34,9 +36,10 @@ TEST_CASE("select-algorithm: depthwise, with and without a channel multiplier") 
 }
 
 TEST_CASE("select-algorithm: im2col-gemm only for few output pixels and a long reduction") {
-    CHECK(algorithm_for(128, 16, {128, 3, 1, 1}) == "im2col-gemm"); // 256 px, K = 1152
-    CHECK(algorithm_for(128, 17, {128, 3, 1, 1}) == "direct");      // 289 px
-    CHECK(algorithm_for(64, 8, {64, 3, 1, 1}) == "direct");         // K = 576
+    CHECK(algorithm_for(128, 4, {128, 3, 1, 1}) == "im2col-gemm"); // 16 px, K = 1152
+    CHECK(algorithm_for(128, 5, {128, 3, 1, 1}) == "direct");      // 25 px
+    CHECK(algorithm_for(512, 7, {512, 3, 1, 1}) == "direct");      // ResNet-50's 7x7: a tie, no copy
+    CHECK(algorithm_for(64, 4, {64, 3, 1, 1}) == "direct");         // K = 576
     CHECK(algorithm_for(3, 32, {64, 7, 2, 3}) == "direct");         // a stem
 }
 
