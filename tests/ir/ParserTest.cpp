@@ -201,7 +201,7 @@ TEST_CASE("parser errors: syntax") {
 TEST_CASE("parser errors: ops, names and arity") {
     CHECK(error_of("%x = input() : f32[1,3,8,8]\n\n\n\n%c = conv3d(%x)\n")
               .rfind("net.cnn:5:6: unknown op 'conv3d' (known: input, constant, conv2d, "
-                     "conv_transpose, batch_norm, relu,",
+                     "conv_transpose, batch_norm, scale_shift, relu,",
                      0) == 0);
     CHECK(error_of("%x = input() : f32[1]\n\n\n%c = relu(%x)\n\n\n%c = neg(%x)\nreturn %c\n") ==
           "net.cnn:7:1: %c is defined twice (first at line 4)");

@@ -65,7 +65,11 @@ Graph every_op_graph() {
         {t, seeded(g, "n.s", {4}), seeded(g, "n.b", {4}), seeded(g, "n.m", {4}),
          g.add_constant("n.v", ConstantData::from_values({DType::f32, {4}}, {1, 2, 0.5f, 0.25f}))},
         bn, "n");
-    const ValueId r = g.add(OpKind::relu, {n}, NoAttrs{}, "r");
+    ScaleShiftAttrs affine;
+    affine.activation = "leaky_relu", affine.alpha = 0.3;
+    const ValueId ss =
+        g.add(OpKind::scale_shift, {n, seeded(g, "ss.s", {4}), seeded(g, "ss.t", {4})}, affine, "ss");
+    const ValueId r = g.add(OpKind::relu, {ss}, NoAttrs{}, "r");
     ClipAttrs clip;
     clip.min = -1.5, clip.max = 2.25;
     const ValueId cl = g.add(OpKind::clip, {r}, clip, "cl");
