@@ -155,6 +155,7 @@ TEST_CASE("bench --per-layer --json: every kernel once, both boundary layouts, s
     CHECK(json_number(o.output, "max") >= median);
     CHECK(json_number(o.output, "peak_gflops") > 1);
     CHECK(json_number(o.output, "clock_read_ns") > 0);
+    CHECK(json_number(o.output, "preemptions_per_run") >= 0);
     runtime::Library lib(resnet18_library());
     const Model model(lib.api());
     const std::regex step(R"re(\{"kind": "(kernel|boundary)", (?:"index": (\d+), )?"name": "([^"]*)".*"typical_ms": ([0-9.]+), "median_ms": [0-9.]+, "share": ([0-9.]+)\})re");
@@ -182,19 +183,19 @@ TEST_CASE("bench --per-layer --json: every kernel once, both boundary layouts, s
     CHECK(boundaries == std::vector<std::string>{"input layout (NCHW to internal)", "output layout (internal to NCHW)"});
     CHECK(share_sum == doctest::Approx(1.0).epsilon(0.005));
     CHECK(step_sum == doctest::Approx(json_number(o.output, "step_sum_ms")).epsilon(0.001));
-    // The rows are means over the same typical runs, so they add up to those runs' mean; against
-    // the whole-model median (other runs, interleaved) a 30% bound absorbs a loaded machine and
-    // still catches a profile that leaves out part of a run.
-    CHECK(step_sum == doctest::Approx(median).epsilon(0.3));
+    // The rows are means over the middle half of the profiled runs, so they add up to a run within
+    // those runs' spread around their median; 30% absorbs a machine loaded by other builds.
+    CHECK(step_sum == doctest::Approx(json_number(o.output, "profiled_run_median_ms")).epsilon(0.3));
 }
 
 TEST_CASE("bench --per-layer: the steps add up to the runs they were read in (a consistency check, not speed)") {
     // The runner's own report holds every run, so this compares within one run and holds under
     // load: whatever preempts the run lands in one of its steps. What falls outside the steps is
-    // only cnnc_run's argument checks and two calls, microseconds; 2% + 20 us is generous.
+    // only cnnc_run's argument checks and two calls, microseconds, unless a preemption hits just
+    // there; so every run is checked from above and the median run from below (2% + 20 us).
     const std::string runner = std::filesystem::path(CNNC_BINARY).parent_path().string() + "/cnnc-run";
     const std::string report = fmt::format("{}/bench-report.{}.txt", testing::scratch_dir(), ::getpid());
-    const Outcome o = shell(fmt::format("{} bench {} --report {} --runs 9 --warmup 2 --per-layer", runner,
+    const Outcome o = shell(fmt::format("{} bench {} --report {} --runs 15 --warmup 2 --per-layer", runner,
                                         testing::shell_quote(resnet18_library()), testing::shell_quote(report)));
     INFO(o.output);
     REQUIRE(o.status == 0);
@@ -217,22 +218,25 @@ TEST_CASE("bench --per-layer: the steps add up to the runs they were read in (a 
         else continue;
         std::vector<double> ms;
         for (double v; in >> v;) ms.push_back(v);
-        REQUIRE(ms.size() == 9);
-        sums.resize(9, 0);
-        for (size_t r = 0; r < 9; ++r) sums[r] += ms[r];
+        REQUIRE(ms.size() == 15);
+        sums.resize(15, 0);
+        for (size_t r = 0; r < 15; ++r) sums[r] += ms[r];
     }
-    REQUIRE(runs.size() == 9);
-    REQUIRE(profiled.size() == 9);
+    REQUIRE(runs.size() == 15);
+    REQUIRE(profiled.size() == 15);
     CHECK(boundary_lines == 2);
     CHECK(kernel_lines > 10);
-    for (size_t r = 0; r < 9; ++r) {
+    std::vector<double> uncovered;
+    for (size_t r = 0; r < 15; ++r) {
         CHECK(sums[r] <= profiled[r]);
-        CHECK(sums[r] >= 0.98 * profiled[r] - 0.02);
+        uncovered.push_back(profiled[r] - sums[r] - 0.02 * profiled[r]);
     }
-    // Across runs, a whole-model run and a profiled run differ by the clock reads (tens of ns
-    // each) and by what the machine did meanwhile. On the fastest runs the load weighs least; a
-    // 30% bound absorbs what is left on a machine loaded by other builds, and still catches a
-    // profile that leaves out a real part of the run (the layouts were 10-20% of this model).
+    std::nth_element(uncovered.begin(), uncovered.begin() + 7, uncovered.end());
+    CHECK(uncovered[7] <= 0.02);
+    // A profiled run is a plain run plus clock reads (tens of ns each), so their fastest times
+    // agree: the fastest runs are where the load weighs least, and 30% absorbs what is left on a
+    // machine loaded by other builds, while a profiled run doing more or less work than cnnc_run
+    // (a skipped conversion, a kernel run twice) would show.
     const double fastest_run = *std::min_element(runs.begin(), runs.end());
     const double fastest_profiled = *std::min_element(profiled.begin(), profiled.end());
     CHECK(fastest_profiled == doctest::Approx(fastest_run).epsilon(0.3));
@@ -285,6 +289,7 @@ TEST_CASE("bench prints latency and a per-kernel table, and draws it as SVG") {
     REQUIRE(o.status == 0);
     CHECK(std::regex_search(o.output, std::regex(R"(latency: median [0-9.]+ ms, min [0-9.]+ ms, max [0-9.]+ ms; throughput [0-9.]+ inferences/s)")));
     CHECK(o.output.find("1 threads") != std::string::npos);
+    CHECK(std::regex_search(o.output, std::regex(R"(load: other processes took a core from this one \d+ times per run)")));
     CHECK(o.output.find("% peak") != std::string::npos);
     CHECK(o.output.find("more kernels") != std::string::npos);
     CHECK(std::regex_search(o.output, std::regex(R"(sum of the \d+ steps \(\d+ kernels, 2 layouts\): [0-9.]+ ms = [0-9.]+% of the whole-model median)")));

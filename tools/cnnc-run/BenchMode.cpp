@@ -19,6 +19,9 @@
 //   model NAME | threads T | batch B | run_ms MS... | peak_gflops G ISA
 //   profiled_run_ms MS...       each profiled run between two clock reads (with --per-layer)
 //   clock_read_ns NS            what one clock read costs here (the profiler's own overhead)
+//   run_preemptions N...        per whole-model run, how often the kernel took a core from one of
+//                               this process's threads for another process (involuntary context
+//                               switches, getrusage): the load the timings were taken under
 //   boundary input_layout MS... | boundary output_layout MS...
 //   kernel INDEX FLOPS ALGORITHM FUNCTION MS... <TAB> NAME
 #include "ir/Error.h"
@@ -38,6 +41,8 @@
 #include <random>
 #include <sstream>
 #include <thread>
+
+#include <sys/resource.h>
 
 namespace cnnc::runner {
 
@@ -60,6 +65,13 @@ double clock_read_ns() {
         best = std::min(best, std::chrono::duration<double, std::nano>(last - start).count() / reads);
     }
     return best;
+}
+
+// Involuntary context switches of all this process's threads so far.
+long preemptions() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_nivcsw;
 }
 
 // Evicts the caches: 64 MiB, larger than any last-level cache this runs on, written and read.
@@ -160,12 +172,15 @@ int run(const Options &o) {
     }
     CacheFlusher flusher;
     std::vector<double> run_ms, profiled_ms;
+    std::vector<long> run_preemptions;
     std::vector<std::vector<double>> phase_ms(phases.size());
     for (int r = 0; r < o.runs; ++r) {
         if (o.cold) flusher.flush();
+        const long preempted_before = preemptions();
         const auto start = Clock::now();
         run_model();
         run_ms.push_back(ms_since(start));
+        run_preemptions.push_back(preemptions() - preempted_before);
         if (!o.per_layer) continue;
         if (o.cold) flusher.flush();
         const auto profiled_start = Clock::now();
@@ -182,9 +197,10 @@ int run(const Options &o) {
         }
     }
 
-    std::string report = fmt::format("model {}\nthreads {}\nbatch {}\nrun_ms {}\n", model.name(), threads,
+    std::string report = fmt::format("model {}\nthreads {}\nbatch {}\nrun_ms {}\nrun_preemptions {}\n", model.name(),
+                                     threads,
                                      model.inputs().empty() || model.inputs()[0].dims.empty() ? 1 : model.inputs()[0].dims[0],
-                                     fmt::join(run_ms, " "));
+                                     fmt::join(run_ms, " "), fmt::join(run_preemptions, " "));
     if (o.per_layer) {
         const auto [gflops, isa] = fma_peak(threads, o.peak_cache_dir);
         report += fmt::format("peak_gflops {} {}\n", gflops, isa);

@@ -52,7 +52,7 @@ struct Report {
     int threads = 0, runs = 0, warmup = 0;
     int64_t batch = 1;
     bool cold = false;
-    std::vector<double> run_ms, profiled_run_ms;
+    std::vector<double> run_ms, profiled_run_ms, run_preemptions;
     double peak_gflops = 0, clock_read_ns = 0;
     std::vector<StepTiming> steps; // sorted by share, largest first
     double median_ms = 0, min_ms = 0, max_ms = 0;
@@ -103,6 +103,7 @@ Report read_report(const std::string &path) {
         else if (key == "batch") in >> r.batch;
         else if (key == "run_ms") r.run_ms = numbers(in);
         else if (key == "profiled_run_ms") r.profiled_run_ms = numbers(in);
+        else if (key == "run_preemptions") r.run_preemptions = numbers(in);
         else if (key == "clock_read_ns") in >> r.clock_read_ns;
         else if (key == "peak_gflops") {
             in >> r.peak_gflops;
@@ -168,9 +169,9 @@ std::string format_json(const Report &r, bool per_layer) {
     std::string s = fmt::format(
         "{{\n  \"model\": {},\n  \"library\": {},\n  \"threads\": {},\n  \"runs\": {},\n  \"warmup\": {},\n"
         "  \"cold\": {},\n  \"batch\": {},\n  \"latency_ms\": {{\"median\": {:.6f}, \"min\": {:.6f}, \"max\": {:.6f}}},\n"
-        "  \"throughput_per_s\": {:.3f}",
+        "  \"throughput_per_s\": {:.3f},\n  \"preemptions_per_run\": {:.1f}",
         json_string(r.model), json_string(r.library), r.threads, r.runs, r.warmup, r.cold, r.batch, r.median_ms,
-        r.min_ms, r.max_ms, throughput(r));
+        r.min_ms, r.max_ms, throughput(r), median(r.run_preemptions));
     if (per_layer) {
         s += fmt::format(",\n  \"peak_gflops\": {:.3f},\n  \"peak_probe\": {},\n  \"typical_runs\": {},\n"
                          "  \"step_sum_ms\": {:.6f},\n  \"step_median_sum_ms\": {:.6f},\n  \"profiled_run_median_ms\": {:.6f},\n"
@@ -210,6 +211,11 @@ std::string format_text(const Report &r, bool per_layer, int top) {
                                 r.runs, r.warmup, r.threads, r.cold ? "cold (flushed before each timed call)" : "warm");
     s += fmt::format("latency: median {:.3f} ms, min {:.3f} ms, max {:.3f} ms; throughput {:.2f} inferences/s (batch {})\n",
                      r.median_ms, r.min_ms, r.max_ms, throughput(r), r.batch);
+    // The load the figures were taken under, measured rather than guessed.
+    if (!r.run_preemptions.empty())
+        s += fmt::format("load: other processes took a core from this one {:.0f} times per run (median; involuntary "
+                         "context switches)\n",
+                         median(r.run_preemptions));
     if (!per_layer) return s;
     s += r.cold ? fmt::format("\nper step, cold: each kernel alone after a cache flush, the layouts in a run after a flush; "
                               "ms: mean of the middle {} of {} runs; FMA peak {:.1f} GFLOP/s on {} threads ({})\n",
