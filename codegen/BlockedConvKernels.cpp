@@ -1,7 +1,8 @@
-// The CPU convolutions: the blocked direct conv (conv-direct, conv-gemm-1x1 and conv-grouped whose
-// groups fit channel blocks) and the depthwise conv, with their schedule templates. Knobs come
-// from the plan (ConvSchedules.cpp picks defaults with its cost model; a tuning record may
-// replace them).
+// The CPU convolutions: the blocked product (BlockedProduct.h) with the input reads of the direct
+// conv (conv-direct, conv-gemm-1x1 and conv-grouped whose groups fit channel blocks) and of
+// conv-strided-1x1, and the depthwise conv, with their schedule templates. Knobs come from the
+// plan (ConvSchedules.cpp picks defaults with its cost model; a tuning record may replace them).
+// Im2colConvKernel.cpp runs the same product over its window copy.
 //
 // Blocked direct conv, after Halide's apps/conv_layer. Data is NHWC; weights are packed per
 // block of B = vector_width x channel_vectors output channels, [block][ky][kx][k][B], so the
