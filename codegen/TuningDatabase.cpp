@@ -113,11 +113,13 @@ std::string to_json_line(const TuningRecord &r) {
                                                          s.gpu.threads_c, s.gpu.threads_x, s.gpu.tile_c, s.gpu.tile_x,
                                                          s.gpu.reduction_chunk)
                                            : "";
+    // Winograd records carry the tile size m (absent on other kernels' records).
+    const std::string wino = s.winograd_tile ? fmt::format(",\"wino\":{}", s.winograd_tile) : "";
     return fmt::format("{{\"workload\":{},\"schedule\":{{\"vec\":{},\"cv\":{},\"px\":{},\"ru\":{},\"rows\":{},"
-                       "\"order\":{},\"par\":{}{}}},\"median_ms\":{:.6g},\"min_ms\":{:.6g},\"valid\":{},"
+                       "\"order\":{},\"par\":{}{}{}}},\"median_ms\":{:.6g},\"min_ms\":{:.6g},\"valid\":{},"
                        "\"error\":{:.3g},\"unix_time\":{}}}",
                        quoted(r.workload), s.vector_width, s.channel_vectors, s.pixel_tile, s.reduction_unroll,
-                       s.row_tile, s.task_order, s.parallel, gpu, r.median_ms, r.min_ms, r.valid, r.error, r.unix_time);
+                       s.row_tile, s.task_order, s.parallel, gpu, wino, r.median_ms, r.min_ms, r.valid, r.error, r.unix_time);
 }
 
 std::optional<TuningRecord> parse_record(const std::string &line) {
@@ -131,7 +133,7 @@ std::optional<TuningRecord> parse_record(const std::string &line) {
                   : key == "ru" ? &s.reduction_unroll : key == "rows" ? &s.row_tile : key == "order" ? &s.task_order
                   : key == "gpu_tc" ? &s.gpu.threads_c : key == "gpu_tx" ? &s.gpu.threads_x
                   : key == "gpu_cc" ? &s.gpu.tile_c : key == "gpu_cx" ? &s.gpu.tile_x
-                  : key == "gpu_rc" ? &s.gpu.reduction_chunk : nullptr;
+                  : key == "gpu_rc" ? &s.gpu.reduction_chunk : key == "wino" ? &s.winograd_tile : nullptr;
         return knob && read_int(in, *knob);
     };
     const bool ok = reader.object([&](const std::string &key, Reader &in) {

@@ -6,7 +6,7 @@
 // (WinogradConvKernel.cpp) and the weight packing (WinogradWeights.cpp) read them from here.
 #pragma once
 
-#include <array>
+#include <cstddef>
 #include <vector>
 
 namespace cnnc::codegen {

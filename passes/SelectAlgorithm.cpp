@@ -25,6 +25,11 @@
  *                the transformed input, 13 MB, does; 128@112 wins too, but VGG-sized layers ran
  *                far below the kernels' small-layer GFLOP/s at this load, so the rule stops at 28x28). Rounding: F(2,3) on whole ResNet-50 (64 px)
  *                1.3e-6 of the output's scale vs the reference (the direct kernels: 1.6e-6).
+ *                F(4,3) is faster still on ResNet-50's 64@56 (2.05 -> 1.65-1.73 ms) and 128@28
+ *                (1.62 -> 0.76-0.79), slower on 256@14 (1.02-1.25) and 512@7 (3.65-3.75), and
+ *                rounds 10-40x worse: single layers 6e-6 (64@56), 1.0e-5 (128@28), 1.2e-5
+ *                (256@14), 9e-6 (512@7) against F(2,3)'s 3e-7..8e-7; not yet checked over a whole
+ *                model against the 1e-4 model tolerance, so it stays opt-in.
  *   im2col-gemm  k x k, g == 1, H_o * W_o <= 16 and C_in * kh * kw >= 1024: a window copy feeding
  *                the blocked GEMM. On outputs this small the direct kernel's pixel tiles, cut by
  *                rows of at most 4 pixels, are too short to amortise the weight loads, while the

@@ -69,3 +69,15 @@ TEST_CASE("winograd: F(2,3) and F(4,3) transforms equal 3x3 correlation; a wrong
 TEST_CASE("winograd: compiled F(2,3) kernels match the reference (edge tiles, padding, epilogues)") {
     testing::check_compiled_model(CNNC_TEST_DATA_DIR "/codegen/data/winograd.cnn", "-O0", 1e-4, "winograd");
 }
+
+TEST_SUITE("slow") {
+    TEST_CASE("winograd: resnet50 and vgg16 with every eligible 3x3 conv on Winograd match the reference") {
+        // select-algorithm-winograd marks every 3x3 stride-1 conv with >= 16 channels, whatever
+        // the default rule picks; whole models at 1e-4 of the output's scale.
+        const std::string passes = "--passes eliminate-identity,fold-constants,fold-bn,fuse-epilogue,"
+                                   "merge-sibling-convs,select-algorithm-winograd,choose-layout,dce,"
+                                   "schedule-branches,plan-memory";
+        testing::check_compiled_model("zoo:resnet50?input=64", passes, 1e-4, "resnet50_64_winograd");
+        testing::check_compiled_model("zoo:vgg16?input=32", passes, 1e-4, "vgg16_32_winograd");
+    }
+}
