@@ -158,7 +158,7 @@ TEST_CASE("bench --per-layer --json: every kernel once, both boundary layouts, s
     CHECK(json_number(o.output, "preemptions_per_run") >= 0);
     runtime::Library lib(resnet18_library());
     const Model model(lib.api());
-    const std::regex step(R"re(\{"kind": "(kernel|boundary)", (?:"index": (\d+), )?"name": "([^"]*)".*"typical_ms": ([0-9.]+), "median_ms": [0-9.]+, "share": ([0-9.]+)\})re");
+    const std::regex step(R"re(\{"kind": "(kernel|boundary)", (?:"index": (\d+), )?"name": "([^"]*)".*"typical_ms": ([0-9.]+), "best_ms": [0-9.]+, "share": ([0-9.]+)\})re");
     std::vector<int> seen(model.kernels().size(), 0);
     std::vector<std::string> boundaries;
     double share_sum = 0, previous = 2, step_sum = 0;
@@ -179,6 +179,11 @@ TEST_CASE("bench --per-layer --json: every kernel once, both boundary layouts, s
         step_sum += std::stod(m[4]);
     }
     for (size_t k = 0; k < seen.size(); ++k) CHECK_MESSAGE(seen[k] == 1, "kernel ", k, " appears ", seen[k], " times");
+    // No kernel beats the measured peak (10% for the probe's own noise): a probe timed by the
+    // wall clock on a loaded machine once put kernels at 217% of it.
+    const std::regex peak_percent(R"("peak_percent": ([0-9.]+))");
+    for (auto it = std::sregex_iterator(o.output.begin(), o.output.end(), peak_percent); it != std::sregex_iterator(); ++it)
+        CHECK(std::stod((*it)[1]) <= 110);
     std::sort(boundaries.begin(), boundaries.end());
     CHECK(boundaries == std::vector<std::string>{"input layout (NCHW to internal)", "output layout (internal to NCHW)"});
     CHECK(share_sum == doctest::Approx(1.0).epsilon(0.005));
@@ -297,7 +302,7 @@ TEST_CASE("bench prints latency and a per-kernel table, and draws it as SVG") {
     CHECK(o.output.find("input layout (NCHW to internal)") != std::string::npos);
     CHECK(o.output.find("output layout (internal to NCHW)") != std::string::npos);
     CHECK(std::regex_search(o.output, std::regex(R"(residual [-+][0-9.]+ ms = whole-model vs profiled median)")));
-    CHECK(std::regex_search(o.output, std::regex(R"(sum of the step medians: [0-9.]+ ms = [0-9.]+% of the whole-model median)")));
+    CHECK(std::regex_search(o.output, std::regex(R"(sum of the steps' fastest times: [0-9.]+ ms = [0-9.]+% of the whole-model median)")));
     const std::string chart = read_file(svg);
     CHECK(chart.rfind("<svg", 0) == 0);
     CHECK(chart.find("</svg>") != std::string::npos);
