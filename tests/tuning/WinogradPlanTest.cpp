@@ -1,0 +1,100 @@
+// Planning a Winograd conv: the template picks F(2,3); a tuning record's "wino":4 picks F(4,3)
+// (its own kernel name and 6x6 weight transforms), and survives the database's JSON line; a
+// record without the knob (the blocked conv's space) leaves the template's choice. The packed
+// weights are G g G^T of the conv's filters.
+#include "codegen/KernelBuilder.h"
+#include "codegen/KernelSignature.h"
+#include "codegen/TuningDatabase.h"
+#include "codegen/WeightPacking.h"
+#include "codegen/WinogradTransforms.h"
+#include "ir/Parser.h"
+#include "ir/ShapeInference.h"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+using namespace cnnc;
+
+namespace {
+
+struct OneConv {
+    ir::Graph g;
+    ir::OpId conv = -1;
+};
+
+OneConv winograd_conv() {
+    OneConv c;
+    c.g = ir::parse("graph @wino\n"
+                    "%x = input() : f32[1,32,12,12]\n"
+                    "%w = constant() {init=he_normal, seed=5} : f32[32,32,3,3]\n"
+                    "%c = conv2d(%x, %w) {kernel=[3,3], pad=[1,1,1,1], algorithm=winograd}\n"
+                    "return %c\n",
+                    "wino.cnn");
+    ir::infer_shapes(c.g);
+    for (ir::OpId id = 0; id < static_cast<ir::OpId>(c.g.ops().size()); ++id)
+        if (c.g.op(id).kind == ir::OpKind::conv2d) c.conv = id;
+    REQUIRE(c.conv >= 0);
+    return c;
+}
+
+} // namespace
+
+TEST_CASE("winograd plan: F(2,3) by default, F(4,3) from a tuning record") {
+    const OneConv c = winograd_conv();
+    const codegen::TargetInfo host = codegen::host_target();
+    const codegen::KernelPlan f2 = codegen::plan_kernel(c.g, c.conv, 0, host);
+    CHECK(f2.algorithm == "conv-winograd");
+    CHECK(f2.schedule.winograd_tile == 2);
+    CHECK(f2.inputs[1].packing == codegen::Packing::winograd_weights);
+    CHECK(f2.inputs[1].shape.extents[2] == 16);
+
+    codegen::Schedule forced = f2.schedule;
+    forced.winograd_tile = 4;
+    forced.pixel_tile = 3; // 12 / 4 tiles per row
+    const codegen::KernelPlan f4 = codegen::plan_kernel(c.g, c.conv, 0, host, &forced);
+    CHECK(f4.schedule.winograd_tile == 4);
+    CHECK(f4.inputs[1].shape.extents[2] == 36);
+    CHECK(f4.function_name != f2.function_name);
+
+    // A blocked-conv schedule (no tile size) is not a Winograd schedule: the template's stays.
+    codegen::Schedule blocked = f2.schedule;
+    blocked.winograd_tile = 0;
+    CHECK(codegen::plan_kernel(c.g, c.conv, 0, host, &blocked).function_name == f2.function_name);
+
+    codegen::TuningRecord r;
+    r.workload = codegen::workload_key(c.g, c.conv, 0, host);
+    r.schedule = forced;
+    r.valid = true;
+    const std::string line = codegen::to_json_line(r);
+    CHECK(line.find("\"wino\":4") != std::string::npos);
+    const auto back = codegen::parse_record(line);
+    REQUIRE(back.has_value());
+    CHECK(back->schedule.winograd_tile == 4);
+    r.schedule = blocked;
+    CHECK(codegen::to_json_line(r).find("\"wino\"") == std::string::npos);
+}
+
+TEST_CASE("winograd packing: each filter's G g G^T, output channels per block") {
+    const OneConv c = winograd_conv();
+    const codegen::KernelPlan plan = codegen::plan_kernel(c.g, c.conv, 0, codegen::host_target());
+    const codegen::KernelOperand &w = plan.inputs[1];
+    const std::vector<float> packed = codegen::pack_operand(c.g, w);
+    const std::vector<float> &raw = c.g.constant_data(w.value)->values();
+    const codegen::WinogradMatrices &m = codegen::winograd_matrices(2);
+    const int64_t lanes = w.shape.extents[0], in = w.shape.extents[1], points = w.shape.extents[2];
+    double worst = 0;
+    for (int64_t o : {0, 1, 17, 31})
+        for (int64_t k : {0, 5, 31}) {
+            double g[9];
+            for (int i = 0; i < 9; ++i) g[i] = raw[static_cast<size_t>((o * in + k) * 9 + i)];
+            const std::vector<double> u = codegen::winograd_filter_transform(m, g);
+            // U[0][0] is g[0][0] itself (G's first row is [1, 0, 0]).
+            CHECK(u[0] == doctest::Approx(g[0]));
+            for (int64_t e = 0; e < points; ++e) {
+                const float got = packed[static_cast<size_t>((((o / lanes) * points + e) * in + k) * lanes + o % lanes)];
+                worst = std::max(worst, std::fabs(got - u[static_cast<size_t>(e)]));
+            }
+        }
+    CHECK(worst < 1e-6);
+}
