@@ -6,6 +6,7 @@
 // and its output is compared here. One line per kernel, then `N passed, N failed`; exit 1 on any
 // failure. Checking kernels alone, rather than whole models, names the guilty kernel directly and
 // exercises inputs a trained network would never feed it.
+#include "codegen/Autoscheduler.h"
 #include "codegen/KernelBuilder.h"
 #include "codegen/KernelTests.h"
 #include "codegen/ModelCompiler.h"
@@ -30,7 +31,7 @@ void add_test_kernels_command(CLI::App &app, int &exit_status) {
     struct Options {
         ModelOptions model;
         PipelineOptions pipeline;
-        std::string target = "host", cache_dir, keep;
+        std::string target = "host", cache_dir, keep, scheduler = "cnnc";
         uint64_t seed = 1;
         bool quiet = false;
     };
@@ -40,6 +41,7 @@ void add_test_kernels_command(CLI::App &app, int &exit_status) {
     options->model.add_to(*command);
     options->pipeline.add_to(*command, true);
     command->add_option("--target", options->target, "Halide target string, or host")->default_val("host");
+    add_scheduler_option(*command, options->scheduler);
     command->add_option("--seed", options->seed, "Seed of the random inputs")->default_val(1);
     command->add_option("--cache-dir", options->cache_dir, "Kernel cache folder (default: $CNNC_CACHE_DIR or ~/.cache/cnnc)");
     command->add_option("--keep", options->keep,
@@ -57,12 +59,13 @@ void add_test_kernels_command(CLI::App &app, int &exit_status) {
         compile.library_path = dir + "/libmodel.so";
         compile.target = o.target;
         compile.cache_dir = o.cache_dir;
+        compile.scheduler = o.scheduler;
         compile.progress = !o.quiet && isatty(STDERR_FILENO);
         codegen::compile_model(g, compile);
 
         // The same plan compile_model linked (planning is deterministic); the runner checks each
         // kernel's function name against the library's, so a mismatch cannot go unnoticed.
-        const codegen::TargetInfo target = codegen::parse_target(o.target);
+        const codegen::TargetInfo target = codegen::with_scheduler(codegen::parse_target(o.target), o.scheduler);
         const codegen::ModelPlan plan = codegen::plan_model(g, target);
         const std::vector<codegen::KernelCase> cases = codegen::make_kernel_cases(g, plan, o.seed);
         const std::string cases_dir = dir + "/cases";

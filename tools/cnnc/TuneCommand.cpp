@@ -46,8 +46,10 @@ void add_tune_command(CLI::App &app, int &exit_status) {
         const ir::Graph g = options->pipeline.run(options->model.load());
         const TuneSummary s = tune_model(g, options->tune);
         fmt::print("cnnc tune: {} conv workloads, {} trials ({} invalid) appended to {}; the cost model "
-                   "skipped {} of {} candidates; conv time {:.3f} ms default -> {:.3f} ms tuned ({:.2f}x)\n",
-                   s.workloads, s.trials, s.invalid, options->tune.db, s.pruned, s.candidates, s.default_ms,
+                   "skipped {} of {} candidates{}; conv time {:.3f} ms default -> {:.3f} ms tuned ({:.2f}x)\n",
+                   s.workloads, s.trials, s.invalid, options->tune.db, s.pruned, s.candidates,
+                   options->tune.scheduler == "cnnc" ? "" : " (or they share a channel block under the autoscheduler)",
+                   s.default_ms,
                    s.tuned_ms, s.tuned_ms > 0 ? s.default_ms / s.tuned_ms : 1.0);
         exit_status = 0;
     });

@@ -45,6 +45,7 @@ struct TuneOptions {
 struct TuneSummary {
     int workloads = 0, trials = 0, invalid = 0;
     int candidates = 0, pruned = 0; // in the template spaces of all workloads; skipped by the model
+                                    // (or, under an autoscheduler, for repeating a channel block)
     double default_ms = 0, tuned_ms = 0; // sum over the model's conv calls of default / best time
 };
 
