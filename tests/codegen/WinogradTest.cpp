@@ -46,7 +46,7 @@ double transform_error(const codegen::WinogradMatrices &w, uint32_t seed) {
 
 } // namespace
 
-TEST_CASE("winograd: F(2,3) and F(4,3) transforms equal 3x3 correlation; a wrong coefficient does not") {
+TEST_CASE("winograd: F(2,3) and F(4,3) transforms equal 3x3 correlation, a wrong coefficient does not") {
     for (int m : {2, 4}) {
         INFO("F(", m, ",3)");
         const codegen::WinogradMatrices &w = codegen::winograd_matrices(m);
