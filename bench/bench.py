@@ -218,7 +218,9 @@ def per_layer_onednn(args, name):
         for label in order:
             if label == "onednn":
                 cmd = [onednn, layer_file, "--threads", str(args.threads), "--runs", str(args.layer_runs)]
-                out = run(cmd + (["--check"] if r == 0 else []))
+                # Spinning OpenMP workers: with the default passive policy, on a loaded machine a
+                # sleeping worker's wake-up dominated small layers (times quantised at ~6 and ~12 ms).
+                out = run(cmd + (["--check"] if r == 0 else []), env=dict(os.environ, OMP_WAIT_POLICY="active"))
                 for line in out.splitlines():
                     if line.startswith("#"):
                         continue
