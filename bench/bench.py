@@ -218,8 +218,10 @@ def per_layer_onednn(args, name):
         for label in order:
             if label == "onednn":
                 cmd = [onednn, layer_file, "--threads", str(args.threads), "--runs", str(args.layer_runs)]
-                # Spinning OpenMP workers: with the default passive policy, on a loaded machine a
-                # sleeping worker's wake-up dominated small layers (times quantised at ~6 and ~12 ms).
+                # Spinning OpenMP workers (the default passive policy adds a wake-up per call). On a
+                # machine loaded past its cores a preempted worker still stalls a 2-thread call by
+                # a whole time slice (layer times quantised at ~6 and ~12 ms): measure on a quiet
+                # machine, or compare at --threads 1.
                 out = run(cmd + (["--check"] if r == 0 else []), env=dict(os.environ, OMP_WAIT_POLICY="active"))
                 for line in out.splitlines():
                     if line.startswith("#"):
