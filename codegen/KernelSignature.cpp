@@ -353,6 +353,7 @@ KernelPlan plan_kernel(const ir::Graph &g, ir::OpId op_id, int result_index, con
                            in.shape.to_string());
     sig += fmt::format("out{}{}|{}", ir::dims_to_string(g.type(plan.output.value).dims),
                        plan.output.shape.to_string(), plan.schedule.to_string());
+    if (!target.scheduler.empty()) sig += fmt::format("|scheduler={}({})", target.scheduler, target.scheduler_params);
     if (const char *wrong = std::getenv(wrong_kernel_variable); wrong && plan.algorithm == wrong) sig += wrong_kernel_mark;
     plan.signature = sig;
     plan.function_name = fmt::format("cnnc_k_{:016x}", stable_hash(sig));
@@ -360,4 +361,3 @@ KernelPlan plan_kernel(const ir::Graph &g, ir::OpId op_id, int result_index, con
 }
 
 } // namespace cnnc::codegen
-    if (!target.scheduler.empty()) sig += fmt::format("|scheduler={}({})", target.scheduler, target.scheduler_params);
