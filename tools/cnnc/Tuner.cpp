@@ -5,6 +5,7 @@
 #include "codegen/ConvSchedules.h"
 #include "codegen/ExecutorGenerator.h"
 #include "codegen/GpuScheduleSpace.h"
+#include "codegen/KernelCache.h"
 #include "codegen/KernelBuilder.h"
 #include "codegen/ModelCompiler.h"
 #include "codegen/TuningDatabase.h"
@@ -231,7 +232,8 @@ class Tuner {
             const std::string report = stem + ".bench";
             const int status = spawn_and_wait({runner_path(), "bench", compile.library_path, "--report", report, "--runs",
                                                std::to_string(options_.runs), "--warmup", std::to_string(options_.warmup),
-                                               "--per-layer"});
+                                               "--per-layer", "--peak-cache-dir",
+                                               codegen::KernelCache(options_.cache_dir).dir()});
             std::vector<double> times = status == 0 ? kernel_times(report) : std::vector<double>{};
             if (times.empty()) record.valid = false;
             else {
