@@ -61,6 +61,12 @@ void add_compile_command(CLI::App &app, int &exit_status) {
                 user_error("--cuda-capability and a cuda_capability feature in --target {}: give one", options->compile.target);
             options->compile.target += fmt::format("-cuda_capability_{}", options->cuda_capability);
         }
+        // Known, not ours to fix: see tests/codegen/AutoschedulerTest.cpp. `tune` validates every
+        // candidate against the reference; a plain compile does not, so say how to check.
+        if (options->compile.scheduler == "adams2019")
+            fmt::print(stderr, "cnnc compile: warning: Halide 14's Adams2019 has produced wrong 3x3 conv kernels "
+                               "in cnnc's tests; check this library with `cnnc test-kernels MODEL --scheduler "
+                               "adams2019` before trusting it\n");
         codegen::compile_model(g, options->compile);
         if (!options->emit_tests.empty())
             codegen::emit_test_project(loaded, g, options->compile.library_path,
