@@ -20,7 +20,8 @@ struct Outcome {
 };
 
 Outcome shell(const std::string &command) {
-    const std::string out = testing::scratch_dir() + "/kernel-tests-command.out";
+    // Per process: ctest -j2 runs this file's cases as separate processes at once.
+    const std::string out = fmt::format("{}/kernel-tests-command.{}.out", testing::scratch_dir(), ::getpid());
     const int raw = std::system((command + " > " + out + " 2>&1").c_str());
     std::ifstream in(out);
     return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, std::string(std::istreambuf_iterator<char>(in), {})};
