@@ -2,6 +2,7 @@
 // the round trip (import(export(g)) computes what g computes) is what the tests check.
 #include "frontend/onnx/OnnxExporter.h"
 
+#include "ir/Epilogue.h"
 #include "ir/Error.h"
 #include "ir/ShapeInference.h"
 #include "ir/Traversal.h"
@@ -144,6 +145,15 @@ class Exporter {
     void export_op(const ir::Op &op) {
         using K = ir::OpKind;
         const std::string out = op.outputs.empty() ? std::string() : name(op.outputs[0]);
+        // ONNX's Conv and Gemm have no fused output stage beyond a bias: refuse rather than drop it.
+        if (op.kind == K::conv2d || op.kind == K::gemm) {
+            const ir::Epilogue e = ir::epilogue_of(op);
+            if (e.residual || e.activation != "none")
+                unsupported(op, fmt::format("its fused epilogue ({}{}) has no ONNX form; export the graph "
+                                            "before fuse-epilogue (e.g. -O0)",
+                                            e.residual ? "residual add" : "", e.activation == "none" ? ""
+                                            : (e.residual ? ", " : "") + e.activation));
+        }
         switch (op.kind) {
         case K::input:
             set_value_info(*graph_->add_input(), out, g_.type(op.outputs[0]));
@@ -277,6 +287,8 @@ class Exporter {
             node(op, "Dropout", {floats(out + ".ratio", {op.attr<ir::DropoutAttrs>().ratio}, true)});
             break;
         case K::resize: export_resize(op); break;
+        case K::scale_shift:
+            unsupported(op, "scale_shift has no ONNX op; export the graph before fold-bn (e.g. -O0)");
         }
     }
 
