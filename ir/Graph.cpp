@@ -37,7 +37,7 @@ std::vector<ValueId> Graph::add_op(OpKind kind, std::vector<ValueId> inputs, Att
     internal_assert(attrs_match_kind(kind, attrs), "{} given the wrong attribute struct",
                     op_name(kind));
     const auto op_id = static_cast<OpId>(ops_.size());
-    Op op{kind, std::move(attrs), std::move(inputs), {}, std::move(origin)};
+    Op op{kind, std::move(attrs), std::move(inputs), {}, std::move(origin), {}};
     for (size_t i = 0; i < result_names.size(); ++i)
         op.outputs.push_back(new_value(result_names[i], op_id, static_cast<int32_t>(i)));
     ops_.push_back(std::move(op));

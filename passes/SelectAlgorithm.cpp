@@ -40,7 +40,7 @@
  * The thresholds come from kernel-level A/B runs (both kernels compiled into one library, each
  * call timed through cnnc_run_kernel, the two alternating: 20 rounds x 3 calls, ms median / p25,
  * two runs each, on the 2-core AVX-512 build machine at load average 15-17, so medians are
- * inflated and only large gaps count; bench/layers/*.cnn hold the layers, bias+relu fused):
+ * inflated and only large gaps count; the .cnn files in bench/layers hold the layers, bias+relu fused):
  *   3x3 512->512 at 4x4     direct 1.27 / 1.09, 1.60 / 1.25   im2col 1.02 / 0.78, 1.25 / 1.00
  *   3x3 512->512 at 7x7     direct 2.46 / 2.27, 14.1 / 2.19   im2col 10.5 / 2.31, 14.2 / 2.29
  *   3x3 256->256 at 14x14   direct 1.63 / 1.33, 1.57 / 1.33   im2col 1.71 / 1.47, 1.69 / 1.51

@@ -37,7 +37,7 @@ namespace {
 const char *api_name(int32_t api) { return api == CNNC_DEVICE_CUDA ? "CUDA" : "OpenCL"; }
 
 void bytes_buffer(halide_buffer_t &b, halide_dimension_t &dim, int64_t min, int64_t bytes, unsigned char *host) {
-    std::memset(&b, 0, sizeof b);
+    b = halide_buffer_t{};
     dim = halide_dimension_t(static_cast<int32_t>(min), static_cast<int32_t>(bytes), 1);
     b.host = host;
     b.type = halide_type_t(halide_type_uint, 8, 1);
@@ -134,7 +134,7 @@ int device_create(const cnnc_device_model &dm, const cnnc_model &m, cnnc_device_
             return code;
         }
         halide_buffer_t &v = s->views[static_cast<size_t>(i)];
-        std::memset(&v, 0, sizeof v);
+        v = halide_buffer_t{};
         v.device = c.device;
         v.device_interface = c.device_interface;
         v.type = halide_type_t(halide_type_float, 32, 1);
