@@ -28,8 +28,15 @@ bool winograd_applicable(const ir::Conv2DAttrs &attrs, const ConvShape &shape);
 // a whole number of register blocks).
 bool winograd_schedule_feasible(const ConvShape &shape, const Schedule &s);
 
-// The template's schedule for `shape` (m = 2: see SelectAlgorithm.cpp for why F(4,3) is opt-in).
-Schedule default_winograd_schedule(const ConvShape &shape, const TargetInfo &target);
+// The template's schedule for `shape` with output tile m (2 by default: see SelectAlgorithm.cpp
+// for why F(4,3) is opt-in).
+Schedule default_winograd_schedule(const ConvShape &shape, const TargetInfo &target, int m = 2);
+
+// What `cnnc tune` measures for a winograd conv: the feasible schedules over m (2, 4), vector
+// width, channel vectors, register tile, rows per task and task order, the template's first,
+// then by how many knobs differ from the template of the same m (a different m counts as one) (there is no cost model of this kernel yet, so nothing
+// is ranked by estimate; the tuner measures them nearest-first).
+std::vector<Schedule> winograd_candidates(const ConvShape &shape, const TargetInfo &target);
 
 // Fills the CPU plan of a winograd conv: algorithm conv-winograd, the schedule (`forced` when it
 // is a feasible Winograd schedule, else the template's), and the weights operand packed as

@@ -3,6 +3,8 @@
 #include "codegen/WinogradConvKernel.h"
 
 #include <algorithm>
+#include <set>
+#include <string>
 
 namespace cnnc::codegen {
 
@@ -32,9 +34,9 @@ bool winograd_schedule_feasible(const ConvShape &shape, const Schedule &s) {
            (s.task_order == 0 || s.task_order == 1);
 }
 
-Schedule default_winograd_schedule(const ConvShape &shape, const TargetInfo &target) {
+Schedule default_winograd_schedule(const ConvShape &shape, const TargetInfo &target, int m) {
     Schedule s;
-    s.winograd_tile = 2;
+    s.winograd_tile = m;
     s.vector_width = dividing_width(target.vector_width, shape.out_channels);
     s.channel_vectors = shape.out_channels % (2 * s.vector_width) == 0 ? 2 : 1;
     const int t = s.winograd_tile + 2;
@@ -60,6 +62,44 @@ Schedule default_winograd_schedule(const ConvShape &shape, const TargetInfo &tar
     s.row_tile = s.task_order == 1 ? static_cast<int>(tiles_y) : 1;
     s.parallel = true;
     return s;
+}
+
+std::vector<Schedule> winograd_candidates(const ConvShape &shape, const TargetInfo &target) {
+    const Schedule first = default_winograd_schedule(shape, target);
+    const int registers = target.vector_width >= 16 ? 32 : 16;
+    std::vector<std::pair<int, Schedule>> ranked; // (knobs that differ from the template, schedule)
+    ranked.emplace_back(-1, first);               // measured first, whatever the loops below cover
+    for (int m : {2, 4}) {
+        const Schedule base = default_winograd_schedule(shape, target, m);
+        for (int vec : {target.vector_width, target.vector_width / 2})
+            for (int cv = 1; cv <= 4; ++cv)
+                for (int px = 1; px <= 12; ++px)
+                    for (int order : {0, 1}) {
+                        const int64_t tiles_y = ceil_div(shape.height, m);
+                        for (int64_t rows : {int64_t{1}, int64_t{2}, int64_t{4}, tiles_y}) {
+                            Schedule s = base;
+                            s.winograd_tile = m;
+                            s.vector_width = vec;
+                            s.channel_vectors = cv;
+                            s.pixel_tile = px;
+                            s.task_order = order;
+                            s.row_tile = static_cast<int>(std::min(rows, tiles_y));
+                            // cv x px accumulators plus cv weight vectors must fit the registers.
+                            if (vec < 1 || cv * (px + 1) > registers - 2 || !winograd_schedule_feasible(shape, s))
+                                continue;
+                            const int differ = (m != first.winograd_tile) + (vec != base.vector_width) +
+                                               (cv != base.channel_vectors) + (px != base.pixel_tile) +
+                                               (order != base.task_order) + (s.row_tile != base.row_tile);
+                            ranked.emplace_back(differ, s);
+                        }
+                    }
+    }
+    std::stable_sort(ranked.begin(), ranked.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
+    std::vector<Schedule> out;
+    std::set<std::string> seen;
+    for (auto &[differ, s] : ranked)
+        if (seen.insert(s.to_string()).second) out.push_back(s);
+    return out;
 }
 
 void plan_winograd_conv(const ConvShape &shape, const TargetInfo &target, const Schedule *forced, KernelPlan &plan) {

@@ -6,6 +6,7 @@
 #include "codegen/KernelSignature.h"
 #include "codegen/TuningDatabase.h"
 #include "codegen/WeightPacking.h"
+#include "codegen/WinogradConvKernel.h"
 #include "codegen/WinogradTransforms.h"
 #include "ir/Npy.h"
 #include "ir/Parser.h"
@@ -17,6 +18,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 using namespace cnnc;
 
@@ -77,6 +79,26 @@ TEST_CASE("winograd plan: F(2,3) by default, F(4,3) from a tuning record") {
     CHECK(back->schedule.winograd_tile == 4);
     r.schedule = blocked;
     CHECK(codegen::to_json_line(r).find("\"wino\"") == std::string::npos);
+}
+
+TEST_CASE("winograd tuning space: the template first, both tile sizes, every candidate plannable") {
+    const OneConv c = winograd_conv();
+    const codegen::TargetInfo host = codegen::host_target();
+    const codegen::KernelPlan plan = codegen::plan_kernel(c.g, c.conv, 0, host);
+    const codegen::ConvShape shape = codegen::conv_shape_of(c.g.op(c.conv).attr<ir::Conv2DAttrs>(), plan);
+    const std::vector<codegen::Schedule> space = codegen::winograd_candidates(shape, host);
+    REQUIRE(space.size() > 10);
+    CHECK(space.front().to_string() == plan.schedule.to_string());
+    std::set<std::string> seen;
+    int f4 = 0;
+    for (const codegen::Schedule &s : space) {
+        CHECK(seen.insert(s.to_string()).second);
+        CHECK(codegen::winograd_schedule_feasible(shape, s));
+        f4 += s.winograd_tile == 4;
+        // A candidate the tuner measures is the kernel compile --db builds from its record.
+        CHECK(codegen::plan_kernel(c.g, c.conv, 0, host, &s).schedule.to_string() == s.to_string());
+    }
+    CHECK(f4 > 0);
 }
 
 TEST_CASE("winograd packing: each filter's G g G^T, output channels per block") {

@@ -9,6 +9,7 @@
 #include "codegen/KernelBuilder.h"
 #include "codegen/ModelCompiler.h"
 #include "codegen/TuningDatabase.h"
+#include "codegen/WinogradConvKernel.h"
 #include "ir/Error.h"
 #include "ir/Npy.h"
 #include "ir/ShapeInference.h"
@@ -46,6 +47,7 @@ struct Workload {
     std::vector<double> estimates;             // the model's, per candidate
     codegen::Schedule default_schedule;
     std::vector<codegen::Schedule> gpu_space;  // GPU targets: the GPU template's knob space
+    bool winograd = false;                     // conv-winograd: its own knob space, no cost model
     std::set<std::string> tried;               // schedules with a record (this run or before)
     double default_ms = NAN, best_ms = NAN;
     size_t next = 0;              // the next candidate to consider
@@ -133,6 +135,7 @@ class Tuner {
                 w.graph = workload_graph(g, k.op);
                 w.shape = codegen::conv_shape_of(g.op(k.op).attr<ir::Conv2DAttrs>(), k);
                 w.default_schedule = k.schedule;
+                w.winograd = k.algorithm == "conv-winograd";
                 if (target_.gpu()) w.gpu_space = codegen::gpu_conv_candidates(g, k);
                 workloads_.push_back(std::move(w));
             }
@@ -140,7 +143,9 @@ class Tuner {
         }
         for (Workload &w : workloads_) {
             const std::vector<codegen::Schedule> all =
-                target_.gpu() ? w.gpu_space : codegen::conv_candidates(w.shape, target_);
+                target_.gpu()                   ? w.gpu_space
+                : w.winograd                    ? codegen::winograd_candidates(w.shape, target_)
+                                                : codegen::conv_candidates(w.shape, target_);
             summary_.candidates += static_cast<int>(all.size());
             const double best = all.empty() ? 0 : model_ms(w, all.front());
             std::set<std::pair<int, int>> blocks;
@@ -170,7 +175,9 @@ class Tuner {
     // alike, so none is pruned, they are tried in the space's order (nearest the default first),
     // and the scheduler weighs workloads by their measured share alone.
     double model_ms(const Workload &w, const codegen::Schedule &s) const {
-        return target_.gpu() ? 1.0 : codegen::estimate_conv_ms(w.shape, s, target_);
+        // No cost model of the GPU or Winograd kernels: every candidate estimates alike, so none
+        // is pruned and they are measured in the order their space lists them.
+        return target_.gpu() || w.winograd ? 1.0 : codegen::estimate_conv_ms(w.shape, s, target_);
     }
 
     bool out_of_time() const {
