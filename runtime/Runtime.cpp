@@ -25,18 +25,8 @@ thread_local std::string last_error;
 // What Halide's runtime reported on this thread during the current run (see halide_error).
 thread_local std::string kernel_message;
 
-int fail(int status, const char *format, ...) {
-    char buffer[1024];
-    va_list args;
-    va_start(args, format);
-    std::vsnprintf(buffer, sizeof buffer, format, args);
-    va_end(args);
-    try {
-        last_error = buffer;
-    } catch (...) {
-    }
-    return status;
-}
+// One definition of fail (below, in cnnc::runtime) for this file and the device runtime.
+using cnnc::runtime::fail;
 
 const cnnc_model &model() { return *cnnc_model_definition(); }
 
@@ -184,7 +174,11 @@ int fail(int status, const char *format, ...) {
     va_start(args, format);
     std::vsnprintf(buffer, sizeof buffer, format, args);
     va_end(args);
-    return ::fail(status, "%s", buffer);
+    try {
+        last_error = buffer;
+    } catch (...) {
+    }
+    return status;
 }
 
 const char *halide_message() { return kernel_message.c_str(); }
