@@ -109,8 +109,8 @@ Var fuse_outer(Func f, const std::vector<Var> &vars, size_t first) {
 } // namespace
 
 std::string GpuSchedule::to_string() const {
-    // "gpu9": the version of the templates in this file, bumped whenever the code they emit changes.
-    return fmt::format("gpu9={}x{}/{}x{}/rc={}", threads_c, threads_x, tile_c, tile_x, reduction_chunk);
+    // "gpu11": the version of the templates in this file, bumped whenever the code they emit changes.
+    return fmt::format("gpu11={}x{}/{}x{}/rc={}", threads_c, threads_x, tile_c, tile_x, reduction_chunk);
 }
 
 void plan_for_gpu(const ir::Graph &g, KernelPlan &plan, const TargetInfo &, const Schedule *forced) {
@@ -195,30 +195,20 @@ void build_conv_gpu(const ir::Graph &, const ir::Op &op, const KernelPlan &plan,
     // keep those spare lanes' reads inside the buffers.
     Expr cc = min(c, co_total - 1), xx = min(px, static_cast<int>(ys.extents[1]) - 1);
     acc(c, px, py, n) = bias ? (*bias)(cc) : Expr(0.0f);
-    RDom r;
+    Var cb("cb"), ci("ci"), ct("ct"), cr("cr"), xb("xb"), xi("xi"), xt("xt"), xr("xr"), t("t");
+    const auto finish = [&] {
+        Expr v = acc(c, px, py, n);
+        if (residual) v += (*residual)(c, px, py, n);
+        out(c, px, py, n) = activate(v, e);
+        build.output = out;
+        build.vars = {c, px, py, n};
+    };
     if (depthwise) {
-        r = RDom(0, kw, 0, kh, "r");
+        RDom r(0, kw, 0, kh, "r");
         const int multiplier = co_total / ci_total;
         acc(c, px, py, n) += w(cc, r.x, r.y) * source(multiplier == 1 ? cc : cc / multiplier, xx * sx + r.x * dx - pl,
                                                      py * sy + r.y * dy - pt, n);
-    } else if (grouped) {
-        const int groups = static_cast<int>(a.groups);
-        const int cog = co_total / groups, cig = ci_total / groups;
-        r = RDom(0, cig, 0, kw, 0, kh, "r");
-        acc(c, px, py, n) += w(cc % cog, r.x, r.y, r.z, cc / cog) *
-                             source((cc / cog) * cig + r.x, xx * sx + r.y * dx - pl, py * sy + r.z * dy - pt, n);
-    } else {
-        r = RDom(0, ci_total, 0, kw, 0, kh, "r");
-        acc(c, px, py, n) += w(cc, r.x, r.y, r.z) * source(r.x, xx * sx + r.y * dx - pl, py * sy + r.z * dy - pt, n);
-    }
-    Expr v = acc(c, px, py, n);
-    if (residual) v += (*residual)(c, px, py, n);
-    out(c, px, py, n) = activate(v, e);
-    build.output = out;
-    build.vars = {c, px, py, n};
-
-    Var cb("cb"), ci("ci"), ct("ct"), cr("cr"), xb("xb"), xi("xi"), xt("xt"), xr("xr"), t("t");
-    if (depthwise) {
+        finish();
         // One channel per thread, tile_x pixels each; the window unrolled in registers.
         out.split(c, cb, ct, s.threads_c, TailStrategy::GuardWithIf)
             .split(px, xb, xi, s.threads_x * s.tile_x, TailStrategy::GuardWithIf)
@@ -234,56 +224,83 @@ void build_conv_gpu(const ir::Graph &, const ir::Op &op, const KernelPlan &plan,
         return;
     }
 
-    // Register-tiled direct convolution with the reduction staged through shared memory.
+    // Direct and grouped: the reduction over input channels runs in chunks. `partial` is one
+    // chunk's sum for one thread's register tile; `acc`, the block's running sums, adds one
+    // partial per chunk. So a thread touches shared memory once per chunk, not once per
+    // multiply-add, and the block synchronises twice per chunk (staged input ready, then used).
+    const int chunk = s.reduction_chunk;
+    const int reduced = grouped ? ci_total / static_cast<int>(a.groups) : ci_total;
+    Var k("k");
+    RDom r(0, chunk, 0, kw, 0, kh, "r");
+    RDom chunks(0, reduced / chunk, "chunks");
+    Func partial("partial");
+    partial(c, px, py, n, k) = 0.0f;
+    Expr in_channel = k * chunk + r.x;
+    if (grouped) {
+        const int cog = co_total / static_cast<int>(a.groups);
+        partial(c, px, py, n, k) += w(cc % cog, in_channel, r.y, r.z, cc / cog) *
+                                    source((cc / cog) * reduced + in_channel, xx * sx + r.y * dx - pl,
+                                           py * sy + r.z * dy - pt, n);
+    } else {
+        partial(c, px, py, n, k) +=
+            w(cc, in_channel, r.y, r.z) * source(in_channel, xx * sx + r.y * dx - pl, py * sy + r.z * dy - pt, n);
+    }
+    acc(c, px, py, n) += partial(c, px, py, n, chunks);
+    finish();
+
+    // A block owns block_c channels x block_x pixels; each thread a contiguous tile_c x tile_x
+    // register tile of them (contiguous, so the tile is a small box Halide can keep in registers).
     const int block_c = s.threads_c * s.tile_c, block_x = s.threads_x * s.tile_x;
     out.split(c, cb, ci, block_c, TailStrategy::GuardWithIf)
-        .split(ci, cr, ct, s.threads_c)
+        .split(ci, ct, cr, s.tile_c)
         .split(px, xb, xi, block_x, TailStrategy::GuardWithIf)
         .split(xi, xt, xr, s.tile_x)
-        .reorder(ct, xt, cr, xr, cb, xb, py, n)
+        .reorder(cr, xr, ct, xt, cb, xb, py, n)
         .fuse(py, n, t)
         .unroll(cr)
         .unroll(xr)
         .gpu_threads(ct, xt)
         .gpu_blocks(cb, xb, t);
-    // The accumulators: computed per block, in shared memory, each thread updating its own
-    // tile_c x tile_x of them. (MemoryType::Register here makes Halide 14 give every thread a
-    // private copy of the whole block's tile, which spills, and overflows PoCL's stacks; true
-    // register tiles need gpu_lanes, which is CUDA-only: left for the GPU-measurement work.)
-    Var ar("ar"), at("at"), xt2("xt2"), xr2("xr2");
-    // RoundUp on both stages: the last block's partial tile is still computed whole, so every
-    // thread finds its accumulators at the same place in the pure and the update stage (the
-    // update's default, ShiftInwards, would shift a partial tile under other threads).
+    // The running sums live in shared memory for the whole block. RoundUp on both stages: the
+    // last block's partial tile is still computed whole, so every thread finds its sums at the
+    // same place in the pure and the update stage (the update's default, ShiftInwards, would
+    // shift a partial tile under other threads). (MemoryType::Register at block level would give
+    // every thread a private copy of the whole block's tile in Halide 14.)
+    Var at("at"), ar("ar"), xt2("xt2"), xr2("xr2");
     acc.compute_at(out, cb)
         .store_in(MemoryType::GPUShared)
-        .split(c, ar, at, s.threads_c, TailStrategy::RoundUp)
+        .split(c, at, ar, s.tile_c, TailStrategy::RoundUp)
         .split(px, xt2, xr2, s.tile_x, TailStrategy::RoundUp)
-        .reorder(at, xt2, ar, xr2)
+        .reorder(ar, xr2, at, xt2)
         .unroll(ar)
         .unroll(xr2)
         .gpu_threads(at, xt2);
-    RVar rco("rco"), rci("rci");
-    const RVar rc = r.x, rx = r.y, ry = r.z;
     acc.update()
-        .split(c, ar, at, s.threads_c, TailStrategy::RoundUp)
+        .split(c, at, ar, s.tile_c, TailStrategy::RoundUp)
         .split(px, xt2, xr2, s.tile_x, TailStrategy::RoundUp)
-        .split(rc, rco, rci, s.reduction_chunk)
-        .reorder(at, xt2, ar, xr2, rci, rx, ry, rco)
+        .reorder(ar, xr2, at, xt2, chunks)
         .unroll(ar)
         .unroll(xr2)
-        .unroll(rci)
         .gpu_threads(at, xt2);
-    if (kw * kh <= 9) acc.update().unroll(rx).unroll(ry);
-    // Per chunk of input channels, the block loads the input patch into shared memory, all its
-    // threads cooperating (neighbouring threads, neighbouring channels).
+    // One chunk's partial sums inside the thread: tile_c x tile_x registers, fully unrolled.
+    partial.compute_at(acc, at).unroll(c).unroll(px);
+    partial.update().reorder(c, px, r.x, r.y, r.z).unroll(c).unroll(px).unroll(r.x);
+    if (kw * kh <= 9) partial.update().unroll(r.y).unroll(r.z);
+    // Per chunk, the block loads the input patch it needs into shared memory, all its threads
+    // cooperating (neighbouring threads, neighbouring channels). The staging loop is laid over the
+    // block's own threads_c x threads_x shape: Halide sizes a block by the largest extent each
+    // thread dimension has in any stage, so one flat dimension of all the threads would multiply
+    // the block by threads_x (2048 threads at 32x8, over CUDA's limit of 1024).
     const int threads = s.threads_c * s.threads_x;
-    Func staged_in = source.in(acc);
+    Func staged_in = source.in(partial);
     const std::vector<Var> in_args = staged_in.args();
-    Var f("f"), fo("fo"), fi("fi");
-    staged_in.compute_at(acc, rco)
+    Var f("f"), fo("fo"), fi("fi"), fc("fc"), fx("fx");
+    staged_in.compute_at(acc, chunks)
+        .store_in(MemoryType::GPUShared)
         .fuse(in_args[0], in_args[1], f)
         .split(f, fo, fi, threads, TailStrategy::GuardWithIf)
-        .gpu_threads(fi);
+        .split(fi, fx, fc, s.threads_c)
+        .gpu_threads(fc, fx);
 }
 
 void schedule_gpu_pointwise(Func f, const std::vector<Var> &vars, const BufferShape &shape) {

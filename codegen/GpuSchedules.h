@@ -5,13 +5,14 @@
 // computed inside a block (registers or shared memory), or its own gpu_blocks loop nest.
 //
 // Convolutions follow the structure of a hand-written CUDA convolution: a thread block owns a
-// tile of output channels x output pixels; each thread owns tile_c channels x tile_x pixels of
-// it (unrolled), whose accumulators the block keeps in shared memory; the reduction over input
-// channels runs in chunks, and for each chunk the block stages the input patch it needs in
-// shared memory, cooperatively loaded by all its threads (weights are read from global memory,
-// where neighbouring threads read neighbouring output channels, so the loads coalesce); the
-// epilogue (bias, residual, activation) is the output stage of the same kernel. Depthwise convs
-// and pooling are one output per thread (their reduction is a small window, nothing to share);
+// tile of output channels x output pixels; each thread owns a contiguous tile_c channels x
+// tile_x pixels of it (unrolled). The reduction over input channels runs in chunks: for each
+// chunk the block stages the input patch it needs in shared memory, cooperatively loaded by all
+// its threads, then each thread sums the chunk for its tile in registers and adds that to the
+// block's running sums in shared memory (two barriers per chunk, none per multiply-add); weights
+// are read from global memory. The epilogue (bias, residual, activation) is the output stage of
+// the same kernel. Depthwise convs and pooling are one output per thread (their reduction is a
+// small window, nothing to share);
 // every other kernel is a gpu_tile of its output.
 #pragma once
 
