@@ -1,7 +1,8 @@
 // The CPU convolutions: the blocked product (BlockedProduct.h) with the input reads of the direct
 // conv (conv-direct, conv-gemm-1x1 and conv-grouped whose groups fit channel blocks) and of
-// conv-strided-1x1, and the depthwise conv, with their schedule templates. Knobs come from the
-// plan (ConvSchedules.cpp picks defaults with its cost model; a tuning record may replace them).
+// conv-strided-1x1, with their schedule templates (the depthwise conv is DepthwiseConvKernel.cpp).
+// Knobs come from the plan (ConvSchedules.cpp picks defaults with its cost model; a tuning
+// record may replace them).
 // Im2colConvKernel.cpp runs the same product over its window copy.
 //
 // Blocked direct conv, after Halide's apps/conv_layer. Data is NHWC; weights are packed per
@@ -16,11 +17,6 @@
 // at full vector width, which beats a per-group kernel of 4- or 8-wide vectors; a block inside
 // one group wastes nothing. Tasks are (row strips x channel blocks), or row strips running every
 // block (task_order 1), so late 7x7 and 14x14 layers still give both cores work.
-//
-// Depthwise: each output vector is a window of FMAs over input vectors of the same channels, so
-// it is bound by loads; the tile is channel_vectors x pixel_tile vectors with the window unrolled,
-// and the zero-padded input is copied per task as a strip of row_tile rows plus the window's
-// overlap (in cache), not as a padded copy of the whole image in memory.
 #include "codegen/BlockedProduct.h"
 
 #include "ir/Error.h"
@@ -151,62 +147,6 @@ void build_blocked_conv(const ir::Graph &g, const ir::Op &op, const KernelPlan &
     build_blocked_product(op, plan, build, [=](Expr k, Expr kx, Expr ky, Var ox, Var oy, Var on) {
         return padded(k, ox * sx + kx * dx - pl, oy * sy + ky * dy - pt, on);
     });
-}
-
-void build_depthwise_conv(const ir::Graph &, const ir::Op &op, const KernelPlan &plan, KernelBuild &build) {
-    const auto &a = op.attr<ir::Conv2DAttrs>();
-    const ir::Epilogue e = ir::epilogue_of(op);
-    const Operands in = operands(op, build);
-    const Schedule &s = plan.schedule;
-    const BufferShape &xs = plan.inputs[0].shape, &ys = plan.output.shape;
-    const int ci_total = static_cast<int>(xs.extents[0]), co_total = static_cast<int>(ys.extents[0]);
-    const int kw = static_cast<int>(a.kernel[1]), kh = static_cast<int>(a.kernel[0]);
-    const int sx = static_cast<int>(a.stride[1]), sy = static_cast<int>(a.stride[0]);
-    const int dx = static_cast<int>(a.dilation[1]), dy = static_cast<int>(a.dilation[0]);
-    const int pl = static_cast<int>(a.pad[1]), pt = static_cast<int>(a.pad[0]);
-    const int vec = s.vector_width, lanes = vec * s.channel_vectors;
-    const int height = static_cast<int>(ys.extents[2]);
-    const int multiplier = co_total / ci_total;
-
-    Var c("c"), x("x"), y("y"), n("n");
-    Func padded("padded");
-    const bool pad = any_padding(a.pad);
-    if (pad) padded(c, x, y, n) = BoundaryConditions::constant_exterior(in.x, 0.0f)(c, x, y, n);
-    else padded(c, x, y, n) = in.x(c, x, y, n);
-    RDom r(0, kw, 0, kh, "r");
-    Func acc("acc"), out("conv_out");
-    // A ragged last block computes whole vectors; its lanes past the last channel read the last
-    // channel's operands (clamped), and the guarded output loop never stores them.
-    const bool ragged = co_total % lanes != 0;
-    Expr cc = ragged ? min(c, co_total - 1) : Expr(c);
-    acc(c, x, y, n) = in.bias ? (*in.bias)(cc) : Expr(0.0f);
-    acc(c, x, y, n) += in.w(cc, r.x, r.y) *
-                       padded(multiplier == 1 ? cc : cc / multiplier, x * sx + r.x * dx - pl, y * sy + r.y * dy - pt, n);
-    Expr v = acc(c, x, y, n);
-    if (in.residual) v += (*in.residual)(c, x, y, n);
-    out(c, x, y, n) = activate(v, e);
-
-    Var co("co"), ci("ci"), xo("xo"), xi("xi"), yo("yo"), yi("yi");
-    out.split(c, co, ci, lanes, ragged ? TailStrategy::GuardWithIf : TailStrategy::Auto)
-        .split(x, xo, xi, s.pixel_tile)
-        .split(y, yo, yi, std::min(s.row_tile, height), TailStrategy::GuardWithIf)
-        .reorder(ci, xi, co, xo, yi, yo, n);
-    if (s.parallel) out.parallel(yo);
-    if (vec > 1) out.vectorize(ci, vec);
-    out.unroll(ci).unroll(xi);
-    if (pad) {
-        padded.compute_at(out, yo);
-        if (ci_total >= vec) padded.vectorize(c, vec);
-    }
-    acc.compute_at(out, co);
-    if (vec > 1) acc.vectorize(c, vec);
-    acc.unroll(c).unroll(x);
-    acc.update().reorder(c, x, r.x, r.y);
-    if (vec > 1) acc.update().vectorize(c, vec);
-    acc.update().unroll(c).unroll(x);
-    if (kw * kh <= 25) acc.update().unroll(r.x).unroll(r.y);
-    build.output = out;
-    build.vars = {c, x, y, n};
 }
 
 } // namespace cnnc::codegen

@@ -1,7 +1,8 @@
 // Halide conv2d dispatch (by the algorithm planned), the generic grouped conv and conv_transpose.
-// The blocked direct (also gemm-1x1 and strided-1x1) and depthwise CPU kernels live in
-// BlockedConvKernels.cpp, im2col + GEMM in Im2colConvKernel.cpp; the generic grouped
-// kernel below serves grouped convs whose groups fit no channel block (e.g. 3 channels a group).
+// The blocked direct (also gemm-1x1 and strided-1x1) CPU kernels live in BlockedConvKernels.cpp,
+// the depthwise one in DepthwiseConvKernel.cpp, im2col + GEMM in Im2colConvKernel.cpp; the
+// generic grouped kernel below serves grouped convs whose groups fit no channel block (e.g. 3
+// channels a group).
 //
 // Data is NHWC (Halide dims c, x, y, n: channels innermost). Zero padding is materialised once per
 // call into a padded copy rather than tested in the inner loop.

@@ -51,7 +51,8 @@ void schedule_pointwise(Halide::Func f, const std::vector<Halide::Var> &vars,
 // The builders, one per family of ops (ConvKernels.cpp, PoolKernels.cpp, ...). Each fills
 // build.output from build.params (already made from plan.inputs, in order).
 void build_conv(const ir::Graph &g, const ir::Op &op, const KernelPlan &plan, KernelBuild &build);
-// The CPU blocked direct conv and depthwise conv (BlockedConvKernels.cpp), called by build_conv.
+// The CPU blocked direct conv (BlockedConvKernels.cpp) and depthwise conv (DepthwiseConvKernel.cpp),
+// called by build_conv.
 void build_blocked_conv(const ir::Graph &g, const ir::Op &op, const KernelPlan &plan, KernelBuild &build);
 void build_depthwise_conv(const ir::Graph &g, const ir::Op &op, const KernelPlan &plan, KernelBuild &build);
 void build_conv_transpose(const ir::Graph &g, const ir::Op &op, const KernelPlan &plan,

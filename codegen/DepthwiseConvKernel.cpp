@@ -1,0 +1,94 @@
+// The CPU depthwise convolution (conv-depthwise) and its schedule template. Knobs come from the
+// plan (ConvSchedules.cpp picks defaults with its cost model; a tuning record may replace them).
+//
+// Depthwise: each output vector is a window of FMAs over input vectors of the same channels, so
+// it is bound by loads; the tile is channel_vectors x pixel_tile vectors with the window unrolled,
+// and the zero-padded input is copied per task as a strip of row_tile rows plus the window's
+// overlap (in cache), not as a padded copy of the whole image in memory.
+#include "codegen/HalideHelpers.h"
+
+#include "ir/Error.h"
+
+#include <optional>
+
+namespace cnnc::codegen {
+
+using namespace Halide;
+
+namespace {
+
+struct Operands {
+    ImageParam x, w;
+    std::optional<ImageParam> bias, residual;
+};
+
+Operands operands(const ir::Op &op, const KernelBuild &build) {
+    const ir::Epilogue e = ir::epilogue_of(op);
+    Operands o{build.params.at(0), build.params.at(1), {}, {}};
+    size_t next = 2;
+    if (e.bias) o.bias = build.params.at(next++);
+    if (e.residual) o.residual = build.params.at(next++);
+    return o;
+}
+
+bool any_padding(const ir::Pads &pad) { return pad[0] || pad[1] || pad[2] || pad[3]; }
+
+} // namespace
+
+void build_depthwise_conv(const ir::Graph &, const ir::Op &op, const KernelPlan &plan, KernelBuild &build) {
+    const auto &a = op.attr<ir::Conv2DAttrs>();
+    const ir::Epilogue e = ir::epilogue_of(op);
+    const Operands in = operands(op, build);
+    const Schedule &s = plan.schedule;
+    const BufferShape &xs = plan.inputs[0].shape, &ys = plan.output.shape;
+    const int ci_total = static_cast<int>(xs.extents[0]), co_total = static_cast<int>(ys.extents[0]);
+    const int kw = static_cast<int>(a.kernel[1]), kh = static_cast<int>(a.kernel[0]);
+    const int sx = static_cast<int>(a.stride[1]), sy = static_cast<int>(a.stride[0]);
+    const int dx = static_cast<int>(a.dilation[1]), dy = static_cast<int>(a.dilation[0]);
+    const int pl = static_cast<int>(a.pad[1]), pt = static_cast<int>(a.pad[0]);
+    const int vec = s.vector_width, lanes = vec * s.channel_vectors;
+    const int height = static_cast<int>(ys.extents[2]);
+    const int multiplier = co_total / ci_total;
+
+    Var c("c"), x("x"), y("y"), n("n");
+    Func padded("padded");
+    const bool pad = any_padding(a.pad);
+    if (pad) padded(c, x, y, n) = BoundaryConditions::constant_exterior(in.x, 0.0f)(c, x, y, n);
+    else padded(c, x, y, n) = in.x(c, x, y, n);
+    RDom r(0, kw, 0, kh, "r");
+    Func acc("acc"), out("conv_out");
+    // A ragged last block computes whole vectors; its lanes past the last channel read the last
+    // channel's operands (clamped), and the guarded output loop never stores them.
+    const bool ragged = co_total % lanes != 0;
+    Expr cc = ragged ? min(c, co_total - 1) : Expr(c);
+    acc(c, x, y, n) = in.bias ? (*in.bias)(cc) : Expr(0.0f);
+    acc(c, x, y, n) += in.w(cc, r.x, r.y) *
+                       padded(multiplier == 1 ? cc : cc / multiplier, x * sx + r.x * dx - pl, y * sy + r.y * dy - pt, n);
+    Expr v = acc(c, x, y, n);
+    if (in.residual) v += (*in.residual)(c, x, y, n);
+    out(c, x, y, n) = activate(v, e);
+
+    Var co("co"), ci("ci"), xo("xo"), xi("xi"), yo("yo"), yi("yi");
+    out.split(c, co, ci, lanes, ragged ? TailStrategy::GuardWithIf : TailStrategy::Auto)
+        .split(x, xo, xi, s.pixel_tile)
+        .split(y, yo, yi, std::min(s.row_tile, height), TailStrategy::GuardWithIf)
+        .reorder(ci, xi, co, xo, yi, yo, n);
+    if (s.parallel) out.parallel(yo);
+    if (vec > 1) out.vectorize(ci, vec);
+    out.unroll(ci).unroll(xi);
+    if (pad) {
+        padded.compute_at(out, yo);
+        if (ci_total >= vec) padded.vectorize(c, vec);
+    }
+    acc.compute_at(out, co);
+    if (vec > 1) acc.vectorize(c, vec);
+    acc.unroll(c).unroll(x);
+    acc.update().reorder(c, x, r.x, r.y);
+    if (vec > 1) acc.update().vectorize(c, vec);
+    acc.update().unroll(c).unroll(x);
+    if (kw * kh <= 25) acc.update().unroll(r.x).unroll(r.y);
+    build.output = out;
+    build.vars = {c, x, y, n};
+}
+
+} // namespace cnnc::codegen
