@@ -6,7 +6,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -115,11 +117,14 @@ std::string to_json_line(const TuningRecord &r) {
                                            : "";
     // Winograd records carry the tile size m (absent on other kernels' records).
     const std::string wino = s.winograd_tile ? fmt::format(",\"wino\":{}", s.winograd_tile) : "";
+    // Confirmed records carry their in-model time (absent on plain trials).
+    const std::string in_model = std::isnan(r.in_model_ms) ? "" : fmt::format(",\"in_model_ms\":{:.6g}", r.in_model_ms);
     return fmt::format("{{\"workload\":{},\"schedule\":{{\"vec\":{},\"cv\":{},\"px\":{},\"ru\":{},\"rows\":{},"
                        "\"order\":{},\"par\":{}{}{}}},\"median_ms\":{:.6g},\"min_ms\":{:.6g},\"valid\":{},"
-                       "\"error\":{:.3g},\"unix_time\":{}}}",
+                       "\"error\":{:.3g},\"unix_time\":{}{}}}",
                        quoted(r.workload), s.vector_width, s.channel_vectors, s.pixel_tile, s.reduction_unroll,
-                       s.row_tile, s.task_order, s.parallel, gpu, wino, r.median_ms, r.min_ms, r.valid, r.error, r.unix_time);
+                       s.row_tile, s.task_order, s.parallel, gpu, wino, r.median_ms, r.min_ms, r.valid, r.error, r.unix_time,
+                       in_model);
 }
 
 std::optional<TuningRecord> parse_record(const std::string &line) {
@@ -149,6 +154,10 @@ std::optional<TuningRecord> parse_record(const std::string &line) {
             if (!in.number(t)) return false;
             r.unix_time = static_cast<int64_t>(t);
             return true;
+        }
+        if (key == "in_model_ms") {
+            --seen; // optional
+            return in.number(r.in_model_ms) && r.in_model_ms >= 0;
         }
         --seen;
         return false; // an unknown key: not a record this version wrote
@@ -188,13 +197,25 @@ void TuningDatabase::append(const std::string &path, const TuningRecord &record)
 }
 
 TunedSchedules TuningDatabase::best() const {
+    // Each workload's latest confirmation round: its in-model times outrank every isolated time
+    // (times of different rounds ran under different loads, so only one round is compared).
+    std::map<std::string, int64_t> latest_round;
+    for (const TuningRecord &r : records_)
+        if (r.valid && !std::isnan(r.in_model_ms)) {
+            auto [it, fresh] = latest_round.emplace(r.workload, r.unix_time);
+            if (!fresh) it->second = std::max(it->second, r.unix_time);
+        }
     TunedSchedules best;
     std::map<std::string, double> best_ms;
     for (const TuningRecord &r : records_) {
         if (!r.valid) continue;
+        const auto round = latest_round.find(r.workload);
+        const bool confirmed = round != latest_round.end();
+        if (confirmed && (std::isnan(r.in_model_ms) || r.unix_time != round->second)) continue;
+        const double ms = confirmed ? r.in_model_ms : r.median_ms;
         auto it = best_ms.find(r.workload);
-        if (it != best_ms.end() && it->second <= r.median_ms) continue;
-        best_ms[r.workload] = r.median_ms;
+        if (it != best_ms.end() && it->second <= ms) continue;
+        best_ms[r.workload] = ms;
         best[r.workload] = r.schedule;
     }
     return best;

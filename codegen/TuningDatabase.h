@@ -7,10 +7,20 @@
 // a kill) are skipped and counted, never fatal.
 //   {"workload":"x86-64-linux-...|conv2d|...","schedule":{"vec":16,"cv":3,...},"median_ms":0.41,
 //    "min_ms":0.39,"valid":true,"error":2.1e-07,"unix_time":1795000000}
+//
+// In-model confirmation: a trial times the kernel alone (warm caches, back to back), which can
+// rank schedules differently from the kernel's time inside a whole run of the model (its input
+// cold from the previous layer, its weights evicted). `cnnc tune` therefore ends by running the
+// whole model with default and with tuned schedules and appends, per tuned workload, the default's
+// and the tuned schedule's records again with "in_model_ms" (the kernel's median time per call
+// inside those runs); the records of one such round share their unix_time. Where a workload has
+// such records, best() takes the fastest *in the model* from its latest round, whatever the
+// isolated times say: a record that loses in the model is not applied.
 #pragma once
 
 #include "codegen/KernelSignature.h"
 
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -25,6 +35,8 @@ struct TuningRecord {
     bool valid = false;  // output within the tolerance of the reference interpreter's
     double error = 0;    // max |got - want| / max |want|
     int64_t unix_time = 0;
+    // Median time per call inside whole-model runs (a confirmation round); NaN: not confirmed.
+    double in_model_ms = std::numeric_limits<double>::quiet_NaN();
 };
 
 // One line of JSON, without the newline.
@@ -43,7 +55,8 @@ class TuningDatabase {
     // Appends to the file and to this database; the line is on disk when this returns.
     void append(const std::string &path, const TuningRecord &record);
 
-    // Per workload, the schedule of the fastest valid record (by median).
+    // Per workload, the schedule of the fastest valid record: by in_model_ms among the records of
+    // the workload's latest confirmation round where it has one, else by (isolated) median.
     TunedSchedules best() const;
 
   private:

@@ -1,7 +1,8 @@
 // `cnnc tune MODEL --budget 10m --db tuning.jsonl [--target host]`: optimises the model as
 // `compile` does (-O2 by default, so the workloads are the ones compile will plan), then tunes
 // the schedules of its conv workloads within the budget (Tuner.h), appending every trial to the
-// database. `cnnc compile --db` applies the results. Progress on a terminal; a summary always.
+// database, and confirms the tuned schedules inside the whole model (InModelConfirmation.h).
+// `cnnc compile --db` applies the results. Progress on a terminal; a summary always.
 #include "ir/Error.h"
 #include "tools/cnnc/Command.h"
 #include "tools/cnnc/CommonOptions.h"
@@ -39,6 +40,9 @@ void add_tune_command(CLI::App &app, int &exit_status) {
     command->add_option("--prune", options->tune.prune_factor,
                         "Skip candidates the cost model estimates this many times slower than its best")
         ->check(CLI::Range(1.0, 100.0));
+    command->add_option("--confirm-share", options->tune.confirm_share,
+                        "Share of the budget kept for confirming tuned schedules inside the whole model (0: off)")
+        ->check(CLI::Range(0.0, 0.9));
     command->add_flag("-q,--quiet", options->quiet, "No progress display, even on a terminal");
     command->callback([options, &exit_status] {
         options->tune.budget_seconds = parse_duration(options->budget);
@@ -51,6 +55,19 @@ void add_tune_command(CLI::App &app, int &exit_status) {
                    options->tune.scheduler == "cnnc" ? "" : " (or they share a channel block under the autoscheduler)",
                    s.default_ms,
                    s.tuned_ms, s.tuned_ms > 0 ? s.default_ms / s.tuned_ms : 1.0);
+        if (const std::optional<InModelSummary> &m = s.in_model) {
+            const auto ratio = [](double before, double after) { return after > 0 ? before / after : 1.0; };
+            fmt::print("cnnc tune: in the model ({} interleaved rounds): conv time {:.3f} ms default -> {:.3f} ms "
+                       "with every best isolated record ({:.2f}x); {} tuned workload(s) won in the model, {} lost "
+                       "and are not applied: {:.3f} ms applied ({:.2f}x)\n",
+                       m->rounds, m->default_ms, m->tuned_ms, ratio(m->default_ms, m->tuned_ms), m->confirmed,
+                       m->rejected, m->applied_ms, ratio(m->default_ms, m->applied_ms));
+            fmt::print("cnnc tune: whole model, median run: {:.3f} ms default, {:.3f} ms with every best isolated "
+                       "record ({:.2f}x)\n",
+                       m->model_default_ms, m->model_tuned_ms, ratio(m->model_default_ms, m->model_tuned_ms));
+        } else if (options->tune.confirm_share > 0) {
+            fmt::print("cnnc tune: no tuned record beats its default in isolation; nothing to confirm in the model\n");
+        }
         exit_status = 0;
     });
 }

@@ -10,6 +10,7 @@
 #include "codegen/ModelCompiler.h"
 #include "codegen/TuningDatabase.h"
 #include "codegen/WinogradConvKernel.h"
+#include "tools/cnnc/InModelConfirmation.h"
 #include "ir/Error.h"
 #include "ir/Npy.h"
 #include "ir/ShapeInference.h"
@@ -50,6 +51,7 @@ struct Workload {
     bool winograd = false;                     // conv-winograd: its own knob space, no cost model
     std::set<std::string> tried;               // schedules with a record (this run or before)
     double default_ms = NAN, best_ms = NAN;
+    std::optional<codegen::TuningRecord> default_record, best_record; // valid ones, for the confirmation
     size_t next = 0;              // the next candidate to consider
     int stale = 0;                // trials since the best improved
 };
@@ -95,7 +97,7 @@ class Tuner {
   public:
     Tuner(const ir::Graph &g, const TuneOptions &options)
         : options_(options), target_(codegen::with_scheduler(codegen::parse_target(options.target), options.scheduler)), scratch_("cnnc-tune"),
-          db_(codegen::TuningDatabase::load(options.db)) {
+          db_(codegen::TuningDatabase::load(options.db)), graph_(g) {
         if (db_.skipped_lines() > 0)
             fmt::print(stderr, "cnnc tune: {}: skipped {} line(s) that are not records (a cut-off write?)\n",
                        options.db, db_.skipped_lines());
@@ -104,6 +106,8 @@ class Tuner {
 
     TuneSummary run() {
         start_ = Clock::now();
+        // The search stops early enough to leave the confirmation its share.
+        search_seconds_ = options_.budget_seconds * (1.0 - std::clamp(options_.confirm_share, 0.0, 1.0));
         // Every workload's default first: it is the baseline and gives the workload's share.
         for (size_t i = 0; i < workloads_.size() && !out_of_time(); ++i) {
             Workload &w = workloads_[i];
@@ -117,8 +121,23 @@ class Tuner {
             if (w.tried.count(s.to_string())) continue;
             trial(static_cast<size_t>(pick), s);
         }
+        std::optional<InModelSummary> in_model;
+        if (options_.confirm_share > 0) {
+            if (options_.progress) std::fprintf(stderr, "\n[cnnc tune] confirming the tuned schedules inside the model\n");
+            std::vector<ConfirmationWorkload> confirm;
+            for (const Workload &w : workloads_) {
+                if (!w.default_record) continue;
+                ConfirmationWorkload c{w.key, *w.default_record, std::nullopt};
+                if (w.best_record && w.best_record->median_ms < w.default_record->median_ms) c.tuned_record = w.best_record;
+                confirm.push_back(std::move(c));
+            }
+            const double left = options_.budget_seconds - std::chrono::duration<double>(Clock::now() - start_).count();
+            in_model = confirm_in_model(graph_, target_, confirm, options_, left, db_, scratch_.path());
+        }
         report(true);
-        return summary();
+        TuneSummary s = summary();
+        s.in_model = in_model;
+        return s;
     }
 
   private:
@@ -165,8 +184,14 @@ class Tuner {
             for (const codegen::TuningRecord &r : db_.records())
                 if (r.workload == w.key) {
                     w.tried.insert(r.schedule.to_string());
-                    if (r.schedule.to_string() == w.default_schedule.to_string() && r.valid) w.default_ms = r.median_ms;
-                    if (r.valid && !(r.median_ms >= w.best_ms)) w.best_ms = r.median_ms;
+                    if (r.schedule.to_string() == w.default_schedule.to_string() && r.valid) {
+                        w.default_ms = r.median_ms;
+                        w.default_record = r;
+                    }
+                    if (r.valid && !(r.median_ms >= w.best_ms)) {
+                        w.best_ms = r.median_ms;
+                        w.best_record = r;
+                    }
                 }
         }
     }
@@ -181,7 +206,7 @@ class Tuner {
     }
 
     bool out_of_time() const {
-        return std::chrono::duration<double>(Clock::now() - start_).count() >= options_.budget_seconds;
+        return std::chrono::duration<double>(Clock::now() - start_).count() >= search_seconds_;
     }
 
     // The workload whose next trial is expected to save the most model time; -1 when none has
@@ -252,10 +277,14 @@ class Tuner {
         ++summary_.trials;
         if (!record.valid) ++summary_.invalid;
         if (record.valid) {
-            if (s.to_string() == w.default_schedule.to_string()) w.default_ms = record.median_ms;
+            if (s.to_string() == w.default_schedule.to_string()) {
+                w.default_ms = record.median_ms;
+                w.default_record = record;
+            }
             if (std::isnan(w.best_ms) || record.median_ms < w.best_ms) {
                 w.stale = w.best_ms > 0 && record.median_ms > 0.97 * w.best_ms ? w.stale + 1 : 0;
                 w.best_ms = record.median_ms;
+                w.best_record = record;
             } else {
                 ++w.stale;
             }
@@ -310,7 +339,7 @@ class Tuner {
         const TuneSummary s = summary();
         int measured = 0;
         for (const Workload &w : workloads_) measured += !std::isnan(w.best_ms);
-        const double left = std::max(0.0, options_.budget_seconds - std::chrono::duration<double>(Clock::now() - start_).count());
+        const double left = std::max(0.0, search_seconds_ - std::chrono::duration<double>(Clock::now() - start_).count());
         std::fprintf(stderr, "\r[cnnc tune] workloads %d/%d, %d trials (%d invalid), convs %.2fx faster, %.0fs left   %s",
                      measured, s.workloads, s.trials, s.invalid, s.tuned_ms > 0 ? s.default_ms / s.tuned_ms : 1.0, left,
                      final ? "\n" : "");
@@ -323,7 +352,9 @@ class Tuner {
     codegen::TuningDatabase db_;
     std::vector<Workload> workloads_;
     TuneSummary summary_;
+    ir::Graph graph_; // the model, for the confirmation's whole-model compiles
     Clock::time_point start_;
+    double search_seconds_ = 0;
 };
 
 } // namespace

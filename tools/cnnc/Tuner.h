@@ -25,6 +25,7 @@
 
 #include "ir/Graph.h"
 
+#include <optional>
 #include <string>
 
 namespace cnnc::driver {
@@ -40,6 +41,19 @@ struct TuneOptions {
     // "cnnc" (the templates) or a Halide autoscheduler (codegen/Autoscheduler.h): candidates then
     // differ only in their channel block, and records are kept apart by workload key.
     std::string scheduler = "cnnc";
+    // The share of the budget kept for the in-model confirmation (InModelConfirmation.h); it runs
+    // at least one compile of the model and a few bench rounds even past the budget. 0: none.
+    double confirm_share = 0.15;
+};
+
+// What the in-model confirmation measured.
+struct InModelSummary {
+    int rounds = 0;
+    int confirmed = 0, rejected = 0; // tuned workloads that won / lost in the model
+    // Sums over the model's conv calls of the kernels' in-model medians: all default schedules,
+    // all best isolated records, and what compile --db now applies (the winner per workload).
+    double default_ms = 0, tuned_ms = 0, applied_ms = 0;
+    double model_default_ms = 0, model_tuned_ms = 0; // whole-run medians of the two libraries
 };
 
 struct TuneSummary {
@@ -47,6 +61,7 @@ struct TuneSummary {
     int candidates = 0, pruned = 0; // in the template spaces of all workloads; skipped by the model
                                     // (or, under an autoscheduler, for repeating a channel block)
     double default_ms = 0, tuned_ms = 0; // sum over the model's conv calls of default / best time
+    std::optional<InModelSummary> in_model; // absent: nothing to confirm, or confirm_share 0
 };
 
 TuneSummary tune_model(const ir::Graph &g, const TuneOptions &options);
