@@ -355,6 +355,9 @@ KernelPlan plan_kernel(const ir::Graph &g, ir::OpId op_id, int result_index, con
                        plan.output.shape.to_string(), plan.schedule.to_string());
     if (!target.scheduler.empty()) sig += fmt::format("|scheduler={}({})", target.scheduler, target.scheduler_params);
     if (const char *wrong = std::getenv(wrong_kernel_variable); wrong && plan.algorithm == wrong) sig += wrong_kernel_mark;
+    // The CPU depthwise kernel's generation (DepthwiseConvKernel.cpp): its code changed for the
+    // same plan (2: padding inlined, no per-task copy), so cached objects of older ones are stale.
+    if (plan.algorithm == "conv-depthwise" && !target.gpu()) sig += "|depthwise-kernel=2";
     plan.signature = sig;
     plan.function_name = fmt::format("cnnc_k_{:016x}", stable_hash(sig));
     return plan;
