@@ -268,6 +268,8 @@ TEST_CASE("opencl: cnnc tune on PoCL, records keyed by target, applied by compil
         CHECK(r.find("-opencl") != std::string::npos);   // the workload key names the target
         CHECK(r.find("\"gpu_tc\":") != std::string::npos); // and the schedule its GPU knobs
         CHECK(r.find("\"valid\":true") != std::string::npos);
+        // The in-model confirmation's copies of trials (tune's last phase) repeat their schedules.
+        if (r.find("\"in_model_ms\":") != std::string::npos) continue;
         const size_t from = r.find("\"schedule\":"), to = r.find('}', from);
         CHECK(schedules.insert(r.substr(from, to - from)).second); // no schedule measured twice
         if (&r != &records.front()) other = r;

@@ -2,7 +2,10 @@
 // Halide): a short tune appends valid records for every conv workload and gives the costly
 // workload most of the trials; a rerun after a kill (the database cut mid-line) resumes without
 // repeating a schedule; compile applies a record exactly when its workload signature matches and
-// it is valid; the tuned library still matches the reference. Budgets are seconds: these check
+// it is valid; the tuned library still matches the reference. The in-model confirmation that
+// ends a tune appends, per tuned workload, the default's and the tuned record with in_model_ms
+// (one round time), compile --db applies the in-model winner, and a record that loses in the model
+// is not applied (times injected into a hand-written database). Budgets are seconds: these check
 // the machinery, not the speed-ups (bench/bench.py measures those).
 #include "tests/codegen/CompiledModel.h"
 
@@ -28,6 +31,15 @@ std::string field(const std::string &line, const std::string &name) {
     const std::regex re("\"" + name + "\":(\"(?:[^\"\\\\]|\\\\.)*\"|\\{[^}]*\\}|[^,}]+)");
     return std::regex_search(line, m, re) ? m[1].str() : std::string();
 }
+
+// Every line of `path` parses as JSON (Python's json module, an independent reader).
+bool json_lines(const std::string &path) {
+    const std::string command = fmt::format(
+        "python3 -c 'import json, sys\nfor line in open(sys.argv[1]): json.loads(line)' {}", testing::shell_quote(path));
+    return std::system(command.c_str()) == 0;
+}
+
+bool confirmed(const std::string &line) { return !field(line, "in_model_ms").empty(); }
 
 int tune(const std::string &db, const std::string &budget, std::string *log) {
     const std::string log_path = db + ".log";
@@ -63,6 +75,7 @@ TEST_CASE("tune: records for every workload, most trials to the costly one, resu
     std::set<std::string> tried;
     for (const std::string &line : lines) {
         CHECK(field(line, "valid") == "true");
+        if (confirmed(line)) continue; // the confirmation's copies of trials
         ++trials[field(line, "workload")];
         CHECK(tried.insert(field(line, "workload") + field(line, "schedule")).second);
     }
@@ -76,6 +89,7 @@ TEST_CASE("tune: records for every workload, most trials to the costly one, resu
 
     // A kill in the middle of a write: the last line cut short. The rerun skips it, and tries no
     // schedule the file already holds.
+    while (confirmed(lines.back())) lines.pop_back(); // a kill before the confirmation
     const std::string last = lines.back();
     lines.pop_back();
     {
@@ -90,7 +104,7 @@ TEST_CASE("tune: records for every workload, most trials to the costly one, resu
     for (size_t i = 0; i < lines.size(); ++i) CHECK(resumed[i] == lines[i]);
     std::set<std::string> seen;
     for (size_t i = 0; i < resumed.size(); ++i) {
-        if (i == lines.size()) continue; // the cut line
+        if (i == lines.size() || confirmed(resumed[i])) continue; // the cut line, confirmations
         CHECK(seen.insert(field(resumed[i], "workload") + field(resumed[i], "schedule")).second);
     }
     // The tuned library is correct.
@@ -137,4 +151,116 @@ TEST_CASE("compile --db applies a record when the workload matches and it is val
     CHECK(compile("--db " + dir + "/tune_other.jsonl", "tune_other") == plain);
     CHECK(testing::cnnc_compile(net, dir + "/libtune_missing.so", "--db " + dir + "/no_such.jsonl", &log) == 1);
     CHECK(log.find("no such tuning database") != std::string::npos);
+}
+
+TEST_CASE("tune confirms in the model: both records per tuned workload, one round time, compile applies the winner") {
+    // A database holding, for the costly workload, its default's trial and a hand-made record
+    // claiming a far faster isolated time: the tune's confirmation must measure both in the model.
+    const std::string probe = testing::scratch_dir() + "/tune_confirm_probe.jsonl";
+    std::filesystem::remove(probe);
+    std::string log;
+    REQUIRE_MESSAGE(tune(probe, "2s", &log) == 0, log);
+    std::string default_line;
+    for (const std::string &line : lines_of(probe))
+        if (default_line.empty() && field(line, "workload").find("in[1,32,24,24]") != std::string::npos)
+            default_line = line; // defaults are measured first
+    REQUIRE(!default_line.empty());
+    const std::string key = field(default_line, "workload");
+    const std::string hand_schedule = "{\"vec\":8,\"cv\":1,\"px\":3,\"ru\":1,\"rows\":2,\"order\":1,\"par\":true}";
+    REQUIRE(field(default_line, "schedule") != hand_schedule);
+    const std::string db = testing::scratch_dir() + "/tune_confirm.jsonl";
+    std::ofstream(db, std::ios::trunc) << default_line << "\n"
+                                       << "{\"workload\":" << key << ",\"schedule\":" << hand_schedule
+                                       << ",\"median_ms\":0.000001,\"min_ms\":0.000001,\"valid\":true,\"error\":0,"
+                                          "\"unix_time\":1}\n";
+    REQUIRE_MESSAGE(tune(db, "3s", &log) == 0, log);
+    CHECK(log.find("in the model (") != std::string::npos);
+    CHECK(log.find("whole model, median run:") != std::string::npos);
+    CHECK(json_lines(db));
+
+    std::map<std::string, std::vector<std::string>> rounds; // workload -> its confirmed lines
+    for (const std::string &line : lines_of(db))
+        if (confirmed(line)) rounds[field(line, "workload")].push_back(line);
+    REQUIRE(rounds.count(key) == 1);
+    for (const auto &[workload, confirmations] : rounds) {
+        INFO(workload);
+        REQUIRE(confirmations.size() == 2); // the default and the tuned schedule, one round
+        CHECK(field(confirmations[0], "unix_time") == field(confirmations[1], "unix_time"));
+        CHECK(field(confirmations[0], "schedule") != field(confirmations[1], "schedule"));
+    }
+    const std::vector<std::string> &pair = rounds[key];
+    CHECK(field(pair[0], "schedule") == field(default_line, "schedule"));
+    CHECK(field(pair[1], "schedule") == hand_schedule);
+    const bool tuned_wins = std::stod(field(pair[1], "in_model_ms")) < std::stod(field(pair[0], "in_model_ms"));
+
+    // compile --db applies whichever won in the model (the hand record's kernel name differs).
+    const std::string dir = testing::scratch_dir();
+    auto compile = [&](const std::string &args, const std::string &name) {
+        const std::string lib = dir + "/lib" + name + ".so";
+        REQUIRE_MESSAGE(testing::cnnc_compile(net, lib, args, &log) == 0, log);
+        return kernel_functions(lib);
+    };
+    // Only the costly workload's records, so the other workloads keep their templates.
+    const std::string costly_only = dir + "/tune_confirm_costly.jsonl";
+    {
+        std::ofstream out(costly_only, std::ios::trunc);
+        for (const std::string &line : lines_of(db))
+            if (field(line, "workload") == key) out << line << "\n";
+    }
+    const auto plain = compile("", "tune_confirm_plain");
+    const auto applied = compile("--db " + costly_only, "tune_confirm_applied");
+    REQUIRE(applied.size() == plain.size());
+    int changed = 0;
+    for (size_t i = 0; i < plain.size(); ++i) changed += plain[i] != applied[i];
+    CHECK(changed == (tuned_wins ? 1 : 0));
+    // The library built from the whole confirmed database matches the reference.
+    testing::check_compiled_model(net, "--db " + testing::shell_quote(db), 1e-4, "tune_confirm_check");
+}
+
+TEST_CASE("compile --db: a record that loses in the model is not applied, one that wins is (injected times)") {
+    const std::string probe = testing::scratch_dir() + "/tune_inject_probe.jsonl";
+    std::filesystem::remove(probe);
+    std::string log;
+    REQUIRE_MESSAGE(tune(probe, "2s", &log) == 0, log);
+    std::string default_line;
+    for (const std::string &line : lines_of(probe))
+        if (default_line.empty() && field(line, "workload").find("in[1,32,24,24]") != std::string::npos)
+            default_line = line;
+    REQUIRE(!default_line.empty());
+    const std::string key = field(default_line, "workload");
+    const std::string default_schedule = field(default_line, "schedule");
+    const std::string hand_schedule = "{\"vec\":8,\"cv\":1,\"px\":3,\"ru\":1,\"rows\":2,\"order\":1,\"par\":true}";
+    REQUIRE(default_schedule != hand_schedule);
+    auto line = [&](const std::string &schedule, double isolated_ms, double in_model_ms, int round) {
+        return fmt::format("{{\"workload\":{},\"schedule\":{},\"median_ms\":{},\"min_ms\":{},\"valid\":true,"
+                           "\"error\":0,\"unix_time\":{}{}}}\n",
+                           key, schedule, isolated_ms, isolated_ms, round,
+                           in_model_ms > 0 ? fmt::format(",\"in_model_ms\":{}", in_model_ms) : "");
+    };
+    const std::string dir = testing::scratch_dir();
+    auto compile = [&](const std::string &db, const std::string &name) {
+        const std::string lib = dir + "/lib" + name + ".so";
+        REQUIRE_MESSAGE(testing::cnnc_compile(net, lib, "--db " + db, &log) == 0, log);
+        return kernel_functions(lib);
+    };
+    const std::string isolated = dir + "/tune_inject_isolated.jsonl";
+    std::ofstream(isolated, std::ios::trunc) << line(default_schedule, 1.0, 0, 1) << line(hand_schedule, 0.5, 0, 2);
+    const auto applied = compile(isolated, "tune_inject_isolated"); // the isolated winner
+    // The confirmation round says the hand record is slower in the model: not applied.
+    const std::string loses = dir + "/tune_inject_loses.jsonl";
+    std::ofstream(loses, std::ios::trunc) << line(default_schedule, 1.0, 0, 1) << line(hand_schedule, 0.5, 0, 2)
+                                          << line(default_schedule, 1.0, 1.2, 10) << line(hand_schedule, 0.5, 1.5, 10);
+    CHECK(json_lines(loses));
+    const auto not_applied = compile(loses, "tune_inject_loses");
+    // A later round where it wins: applied again.
+    const std::string wins = dir + "/tune_inject_wins.jsonl";
+    std::ofstream(wins, std::ios::trunc) << line(default_schedule, 1.0, 1.2, 10) << line(hand_schedule, 0.5, 1.5, 10)
+                                         << line(default_schedule, 1.0, 1.4, 20) << line(hand_schedule, 0.5, 1.3, 20);
+    const auto won = compile(wins, "tune_inject_wins");
+    REQUIRE(applied.size() == not_applied.size());
+    int differ = 0;
+    for (size_t i = 0; i < applied.size(); ++i) differ += applied[i] != not_applied[i];
+    CHECK(differ == 1); // the costly conv's kernel: the default's, not the hand record's
+    CHECK(won == applied);
+    testing::check_compiled_model(net, "--db " + loses, 1e-4, "tune_inject_loses_check");
 }
