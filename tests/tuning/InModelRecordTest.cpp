@@ -85,7 +85,7 @@ TEST_CASE("best(): a record faster alone but slower in the model is not applied"
     std::filesystem::remove(path);
 }
 
-TEST_CASE("best(): the latest confirmation round decides; other workloads keep the isolated ranking") {
+TEST_CASE("best(): the latest confirmation round decides, other workloads keep the isolated ranking") {
     const std::string path = temp_db("cnnc_in_model_rounds.jsonl");
     TuningDatabase db;
     // Round 1 (under a lighter load): tuned 0.9 beat default 1.0.
