@@ -67,10 +67,14 @@ void build_depthwise_conv(const ir::Graph &, const ir::Op &op, const KernelPlan 
         padded(c, x, y, n) = in.x(c, x, y, n);
     RDom r(0, kw, 0, kh, "r");
     Func acc("acc"), out("conv_out");
-    // A ragged last block computes whole vectors; its lanes past the last channel read the last
-    // channel's operands (clamped), and the guarded output loop never stores them.
-    const bool ragged = co_total % lanes != 0;
-    Expr cc = ragged ? min(c, co_total - 1) : Expr(c);
+    // Channels are independent, so a ragged last block is shifted inwards to end at the last
+    // channel (recomputing some of the previous block's) when the image has a whole block of
+    // channels. Guarding it instead (GuardWithIf) computed wrong values in every channel when a
+    // whole vector of the block lay past the last channel (48 channels in 32-lane blocks: max
+    // rel err 1). With fewer channels than one block (then one vector), the lanes past the last
+    // channel read its operands (clamped) and the guarded store skips them.
+    const bool short_block = co_total < lanes;
+    Expr cc = short_block ? min(c, co_total - 1) : Expr(c);
     acc(c, x, y, n) = in.bias ? (*in.bias)(cc) : Expr(0.0f);
     acc(c, x, y, n) += in.w(cc, r.x, r.y) *
                        padded(multiplier == 1 ? cc : cc / multiplier, x * sx + r.x * dx - pl, y * sy + r.y * dy - pt, n);
@@ -79,7 +83,7 @@ void build_depthwise_conv(const ir::Graph &, const ir::Op &op, const KernelPlan 
     out(c, x, y, n) = activate(v, e);
 
     Var co("co"), ci("ci"), xo("xo"), xi("xi"), yo("yo"), yi("yi");
-    out.split(c, co, ci, lanes, ragged ? TailStrategy::GuardWithIf : TailStrategy::Auto)
+    out.split(c, co, ci, lanes, short_block ? TailStrategy::GuardWithIf : TailStrategy::ShiftInwards)
         .split(x, xo, xi, s.pixel_tile)
         .split(y, yo, yi, std::min(s.row_tile, height), TailStrategy::GuardWithIf)
         .reorder(ci, xi, co, xo, yi, yo, n);
