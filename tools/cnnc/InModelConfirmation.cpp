@@ -150,12 +150,13 @@ std::optional<InModelSummary> confirm_in_model(const ir::Graph &g, const codegen
         if (!calls.count(w.key)) continue;
         const InModelTimes times{median(default_ms[w.key]), median(tuned_ms[w.key])};
         const int n = calls[w.key];
-        result.default_ms += n * times.default_ms;
-        result.tuned_ms += n * times.tuned_ms;
         if (!w.tuned_record) {
-            result.applied_ms += n * times.default_ms;
+            result.untuned_default_ms += n * times.default_ms;
+            result.untuned_tuned_ms += n * times.tuned_ms;
             continue;
         }
+        result.default_ms += n * times.default_ms;
+        result.tuned_ms += n * times.tuned_ms;
         const bool wins = times.tuned_ms < times.default_ms;
         ++(wins ? result.confirmed : result.rejected);
         result.applied_ms += n * (wins ? times.tuned_ms : times.default_ms);

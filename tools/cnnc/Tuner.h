@@ -50,9 +50,12 @@ struct TuneOptions {
 struct InModelSummary {
     int rounds = 0;
     int confirmed = 0, rejected = 0; // tuned workloads that won / lost in the model
-    // Sums over the model's conv calls of the kernels' in-model medians: all default schedules,
-    // all best isolated records, and what compile --db now applies (the winner per workload).
+    // Sums over the tuned workloads' calls of the kernels' in-model medians: default schedules,
+    // best isolated records, and what compile --db now applies (the winner per workload).
     double default_ms = 0, tuned_ms = 0, applied_ms = 0;
+    // The other conv workloads' sums in the two libraries: the same schedules, so their
+    // difference is what load and neighbouring kernels alone change (the noise floor).
+    double untuned_default_ms = 0, untuned_tuned_ms = 0;
     double model_default_ms = 0, model_tuned_ms = 0; // whole-run medians of the two libraries
 };
 
