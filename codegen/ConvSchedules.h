@@ -22,6 +22,7 @@ struct ConvShape {
     int64_t kernel_h = 1, kernel_w = 1;
     int64_t width = 1, height = 1; // output pixels along x and y in the kernel's view
     bool depthwise = false;
+    int64_t stride_w = 1; // depthwise: how far apart along x the windows of adjacent outputs lie
     bool im2col = false; // conv-im2col-gemm: the pixels' windows are copied to a buffer first
     // conv-im2col-gemm, conv-strided-1x1: a long row whose tasks may take row_tile pixel tiles
     // each (so a task reuses its block's weights across them) instead of one 16th of the row.
