@@ -48,8 +48,8 @@ struct Schedule {
     int reduction_unroll = 1; // unroll factor of the innermost reduction loop
     bool parallel = true;     // run the outer loop across threads
     // Blocked convolutions (conv-direct, conv-gemm-1x1, blocked conv-grouped, conv-depthwise):
-    int row_tile = 1;   // output rows per parallel task (depthwise: also the padded-input strip;
-                        // conv-strided-1x1, conv-im2col-gemm: pixel tiles per task when > 1)
+    int row_tile = 1;   // output rows per parallel task (conv-strided-1x1, conv-im2col-gemm:
+                        // pixel tiles per task when > 1)
     int task_order = 0; // 0: tasks over (rows, channel blocks); 1: a task runs every channel
                         // block of its rows (input rows reused across blocks, weights re-read)
     int winograd_tile = 0; // conv-winograd: output tile m of F(m x m, 3 x 3), 2 or 4 (0: not Winograd)
