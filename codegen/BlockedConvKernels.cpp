@@ -28,22 +28,6 @@ using namespace Halide;
 
 namespace {
 
-struct Operands {
-    ImageParam x, w;
-    std::optional<ImageParam> bias, residual;
-};
-
-Operands operands(const ir::Op &op, const KernelBuild &build) {
-    const ir::Epilogue e = ir::epilogue_of(op);
-    Operands o{build.params.at(0), build.params.at(1), {}, {}};
-    size_t next = 2;
-    if (e.bias) o.bias = build.params.at(next++);
-    if (e.residual) o.residual = build.params.at(next++);
-    return o;
-}
-
-bool any_padding(const ir::Pads &pad) { return pad[0] || pad[1] || pad[2] || pad[3]; }
-
 // The order in which a tile walks its block's reduction (input channels k times the window).
 // Inside a model the late layers' weights (9.4 MB for ResNet-50's 3x3 512->512, 4 MB for its 1x1
 // 2048->512) arrive from memory on the first tile of each block, as one sequential stream when k
@@ -81,7 +65,7 @@ std::optional<LoopLevel> build_blocked_product(const ir::Op &op, const KernelPla
                                                const BlockedInputRead &read) {
     const auto &a = op.attr<ir::Conv2DAttrs>();
     const ir::Epilogue e = ir::epilogue_of(op);
-    const Operands in = operands(op, build);
+    const ConvOperands in = conv_operands(op, build);
     const Schedule &s = plan.schedule;
     const BufferShape &xs = plan.inputs[0].shape, &ws = plan.inputs[1].shape, &ys = plan.output.shape;
     const int ci_total = static_cast<int>(xs.extents[0]), co_total = static_cast<int>(ys.extents[0]);
@@ -154,7 +138,7 @@ std::optional<LoopLevel> build_blocked_product(const ir::Op &op, const KernelPla
 
 void build_blocked_conv(const ir::Graph &g, const ir::Op &op, const KernelPlan &plan, KernelBuild &build) {
     const auto &a = op.attr<ir::Conv2DAttrs>();
-    const Operands in = operands(op, build);
+    const ConvOperands in = conv_operands(op, build);
     const int ci_total = static_cast<int>(plan.inputs[0].shape.extents[0]);
     const int sx = static_cast<int>(a.stride[1]), sy = static_cast<int>(a.stride[0]);
     if (plan.algorithm == "conv-strided-1x1") {
@@ -173,7 +157,7 @@ void build_blocked_conv(const ir::Graph &g, const ir::Op &op, const KernelPlan &
     const int pl = static_cast<int>(a.pad[1]), pt = static_cast<int>(a.pad[0]);
     Func padded("padded");
     Var c("c"), x("x"), y("y"), n("n");
-    if (any_padding(a.pad)) {
+    if (has_padding(a.pad)) {
         padded(c, x, y, n) = BoundaryConditions::constant_exterior(in.x, 0.0f)(c, x, y, n);
         padded.compute_root().parallel(y);
         if (ci_total >= plan.schedule.vector_width) padded.vectorize(c, plan.schedule.vector_width);

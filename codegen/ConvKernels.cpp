@@ -18,26 +18,11 @@ using namespace Halide;
 
 namespace {
 
-struct ConvOperands {
-    ImageParam x, w;
-    std::optional<ImageParam> bias, residual;
-};
-
-ConvOperands conv_operands(const ir::Op &op, const KernelBuild &build) {
-    const ir::Epilogue e = ir::epilogue_of(op);
-    ConvOperands o{build.params.at(0), build.params.at(1), {}, {}};
-    size_t next = 2;
-    if (e.bias) o.bias = build.params.at(next++);
-    if (e.residual) o.residual = build.params.at(next++);
-    return o;
-}
-
 // The input, zero outside its bounds; materialised (once per call) when the conv has padding.
 Func padded_input(const ImageParam &x, const ir::Pads &pad, const Schedule &s, Var c, Var px, Var py,
                   Var n) {
     Func padded("padded");
-    const bool any_pad = pad[0] || pad[1] || pad[2] || pad[3];
-    if (!any_pad) {
+    if (!has_padding(pad)) {
         padded(c, px, py, n) = x(c, px, py, n);
         return padded;
     }

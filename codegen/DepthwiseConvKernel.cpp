@@ -17,28 +17,12 @@ using namespace Halide;
 
 namespace {
 
-struct Operands {
-    ImageParam x, w;
-    std::optional<ImageParam> bias, residual;
-};
-
-Operands operands(const ir::Op &op, const KernelBuild &build) {
-    const ir::Epilogue e = ir::epilogue_of(op);
-    Operands o{build.params.at(0), build.params.at(1), {}, {}};
-    size_t next = 2;
-    if (e.bias) o.bias = build.params.at(next++);
-    if (e.residual) o.residual = build.params.at(next++);
-    return o;
-}
-
-bool any_padding(const ir::Pads &pad) { return pad[0] || pad[1] || pad[2] || pad[3]; }
-
 } // namespace
 
 void build_depthwise_conv(const ir::Graph &, const ir::Op &op, const KernelPlan &plan, KernelBuild &build) {
     const auto &a = op.attr<ir::Conv2DAttrs>();
     const ir::Epilogue e = ir::epilogue_of(op);
-    const Operands in = operands(op, build);
+    const ConvOperands in = conv_operands(op, build);
     const Schedule &s = plan.schedule;
     const BufferShape &xs = plan.inputs[0].shape, &ys = plan.output.shape;
     const int ci_total = static_cast<int>(xs.extents[0]), co_total = static_cast<int>(ys.extents[0]);
@@ -59,7 +43,7 @@ void build_depthwise_conv(const ir::Graph &, const ir::Op &op, const KernelPlan 
     // afford: 20-40% of the big early layers' time in an interleaved A/B.
     Func padded("padded");
     const int in_w = static_cast<int>(xs.extents[1]), in_h = static_cast<int>(xs.extents[2]);
-    if (any_padding(a.pad))
+    if (has_padding(a.pad))
         padded(c, x, y, n) =
             BoundaryConditions::constant_exterior(in.x, 0.0f, {Range(), Range(0, in_w), Range(0, in_h), Range()})(
                 c, x, y, n);

@@ -176,11 +176,9 @@ void build_conv_gpu(const ir::Graph &, const ir::Op &op, const KernelPlan &plan,
     const int sx = static_cast<int>(a.stride[1]), sy = static_cast<int>(a.stride[0]);
     const int dx = static_cast<int>(a.dilation[1]), dy = static_cast<int>(a.dilation[0]);
     const int pl = static_cast<int>(a.pad[1]), pt = static_cast<int>(a.pad[0]);
-    ImageParam x = build.params.at(0), w = build.params.at(1);
-    size_t next = 2;
-    std::optional<ImageParam> bias, residual;
-    if (e.bias) bias = build.params.at(next++);
-    if (e.residual) residual = build.params.at(next++);
+    const ConvOperands operands = conv_operands(op, build);
+    const ImageParam x = operands.x, w = operands.w;
+    const std::optional<ImageParam> &bias = operands.bias, &residual = operands.residual;
 
     Var c("c"), px("x"), py("y"), n("n");
     // Zero padding inline: on a GPU the bounds test costs less than a padded copy in memory, and

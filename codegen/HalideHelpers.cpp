@@ -82,4 +82,15 @@ void schedule_pointwise(Func f, const std::vector<Var> &vars, const BufferShape 
         }
 }
 
+ConvOperands conv_operands(const ir::Op &op, const KernelBuild &build) {
+    const ir::Epilogue e = ir::epilogue_of(op);
+    ConvOperands o{build.params.at(0), build.params.at(1), {}, {}};
+    size_t next = 2;
+    if (e.bias) o.bias = build.params.at(next++);
+    if (e.residual) o.residual = build.params.at(next++);
+    return o;
+}
+
+bool has_padding(const ir::Pads &pad) { return pad[0] || pad[1] || pad[2] || pad[3]; }
+
 } // namespace cnnc::codegen

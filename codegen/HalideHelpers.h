@@ -8,6 +8,7 @@
 
 #include <Halide.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,15 @@ struct KernelBuild {
     Halide::Func output;
     std::vector<Halide::Var> vars; // the output's pure vars, innermost first
 };
+
+// A conv kernel's parameters in call order: input, weights, then the bias and the residual where
+// its fused epilogue has them (KernelSignature orders a conv's operands so).
+struct ConvOperands {
+    Halide::ImageParam x, w;
+    std::optional<Halide::ImageParam> bias, residual;
+};
+ConvOperands conv_operands(const ir::Op &op, const KernelBuild &build);
+bool has_padding(const ir::Pads &pad);
 
 // An ImageParam whose extents and strides are fixed to `shape` (min 0 everywhere).
 Halide::ImageParam make_param(const std::string &name, const BufferShape &shape);

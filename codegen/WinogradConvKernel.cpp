@@ -60,11 +60,9 @@ void build_winograd_conv(const ir::Graph &, const ir::Op &op, const KernelPlan &
     const int vec = s.vector_width;
     internal_assert(co_total % lanes == 0 && lanes % vec == 0, "winograd blocks of {} over {} channels", lanes,
                     co_total);
-    ImageParam x_in = build.params.at(0), u = build.params.at(1);
-    size_t next = 2;
-    std::optional<ImageParam> bias, residual;
-    if (epilogue.bias) bias = build.params.at(next++);
-    if (epilogue.residual) residual = build.params.at(next++);
+    const ConvOperands operands = conv_operands(op, build);
+    const ImageParam x_in = operands.x, u = operands.w;
+    const std::optional<ImageParam> &bias = operands.bias, &residual = operands.residual;
 
     Var c("c"), x("x"), y("y"), n("n"), k("k"), tx("tx"), ty("ty"), e("e"), i("i"), j("j"), row("row");
     Var lane("lane"), blk("blk"), xi("xi");
