@@ -167,8 +167,12 @@ def conv_layers(ir_text):
     """The conv2d ops of printed IR: output name -> the onednn-layers fields."""
     import re
     types = {}
-    for m in re.finditer(r"^%(\S+) = .* : f32\[([0-9,]*)\]", ir_text, re.M):
-        types[m.group(1)] = ir_list(m.group(2))
+    # One result per op, or several (split): "%a, %b = split(...) : f32[...], f32[...]".
+    for m in re.finditer(r"^(%\S+(?:, %\S+)*) = .* : (f32\[[0-9,]*\](?:, f32\[[0-9,]*\])*)(?: \{.*\})?$", ir_text, re.M):
+        names = [n.lstrip("%") for n in m.group(1).split(", ")]
+        dims = re.findall(r"f32\[([0-9,]*)\]", m.group(2))
+        for n, d in zip(names, dims):
+            types[n] = ir_list(d)
     layers = {}
     for m in re.finditer(r"^%(\S+) = conv2d\(([^)]*)\)(?: \{(.*)\})? : f32\[([0-9,]*)\]", ir_text, re.M):
         name, operands, attrs = m.group(1), [o.strip().lstrip("%") for o in m.group(2).split(",")], m.group(3) or ""
@@ -218,6 +222,7 @@ def per_layer_onednn(args, name):
         for label in order:
             if label == "onednn":
                 cmd = [onednn, layer_file, "--threads", str(args.threads), "--runs", str(args.layer_runs)]
+                cmd += ["--cold"] if args.layer_cache == "cold" else []
                 # Spinning OpenMP workers (the default passive policy adds a wake-up per call). On a
                 # machine loaded past its cores a preempted worker still stalls a 2-thread call by
                 # a whole time slice (layer times quantised at ~6 and ~12 ms): measure on a quiet
@@ -232,8 +237,10 @@ def per_layer_onednn(args, name):
                     if r == 0:
                         check[fields[0]] = float(fields[4])
                 continue
+            # Cold: each kernel alone after a flush, as oneDNN's layers. (Warm would set in-model
+            # kernels, whose weights come from memory, beside oneDNN's layers repeated in cache.)
             report = json.loads(run([cnnc, "bench", libs[label], "--per-layer", "--json", "--threads", str(args.threads),
-                                     "--runs", str(args.layer_runs)]))
+                                     "--runs", str(args.layer_runs)] + (["--cold"] if args.layer_cache == "cold" else [])))
             # Older reports list "kernels" with median_ms; newer ones "steps" with typical_ms.
             kernels = report.get("kernels") or [k for k in report.get("steps", []) if k.get("kind") == "kernel"]
             for k in kernels:
@@ -327,6 +334,10 @@ def main():
                         help="per-conv times of cnnc (and --schedulers) beside oneDNN's instead of whole models")
     parser.add_argument("--layer-rounds", type=int, default=3, help="--per-layer-onednn: rounds")
     parser.add_argument("--layer-runs", type=int, default=20, help="--per-layer-onednn: timed runs per layer a round")
+    parser.add_argument("--layer-cache", choices=["cold", "warm"], default="cold",
+                        help="--per-layer-onednn: cold: both sides time each conv alone after a cache flush (as "
+                             "inside a model, where weights come from memory); warm: cnnc's in-model times beside "
+                             "oneDNN's layers repeated in cache (favours oneDNN)")
     args = parser.parse_args()
     os.environ.setdefault("HL_NUM_THREADS", str(args.threads))
     if args.per_layer_onednn:
@@ -334,7 +345,7 @@ def main():
         results = []
         for name in args.models.split(","):
             print(f"{name}: per-layer, cnnc vs oneDNN, {args.threads} threads, {args.layer_rounds} rounds x "
-                  f"{args.layer_runs} runs", flush=True)
+                  f"{args.layer_runs} runs, {args.layer_cache} caches", flush=True)
             rows = per_layer_onednn(args, name)
             print_per_layer(rows, labels)
             results += rows

@@ -6,8 +6,10 @@
 // as it would inside a framework), with the layer's bias, and its ReLU/clip and residual add as
 // post-ops (eltwise, sum) where the layer has them. Inputs are reordered into the chosen layouts
 // once, outside the timing; the timed call is the primitive alone, `warmup` untimed calls first,
-// then `runs` calls timed one by one; the median is printed. Threads: OpenMP (Debian's oneDNN
-// is built with it), set with --threads.
+// then `runs` calls timed one by one; the median is printed. With --cold, a 64 MiB buffer is
+// written before each timed call (outside the timing), so weights and activations come from
+// memory, as cnnc's kernels find them inside a model run (`cnnc bench --per-layer --cold` does
+// the same for cnnc). Threads: OpenMP (Debian's oneDNN is built with it), set with --threads.
 //
 // Input, one layer a line ('#' starts a comment):
 //   NAME N IC IH IW OC KH KW SH SW PT PL PB PR DH DW GROUPS BIAS ACT RESIDUAL
@@ -124,7 +126,20 @@ struct Result {
     double check_error = -1; // relative; -1 when not checked
 };
 
-Result run_layer(const Layer &l, dnnl::engine &eng, dnnl::stream &strm, int runs, int warmup, bool check) {
+// Evicts the caches: writes a buffer larger than the last-level cache, read back so the writes
+// stay. On all OpenMP threads: each core's own L1/L2 must be flushed too, and a worker left
+// spinning beside a flushing main thread was preempted into the next call (5 ms per layer).
+volatile char flush_sink;
+
+void flush_caches() {
+    static std::vector<char> buffer(64 << 20);
+    const int64_t lines = static_cast<int64_t>(buffer.size() / 64);
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < lines; ++i) buffer[i * 64] = static_cast<char>(buffer[i * 64] + 1);
+    flush_sink = buffer[buffer.size() / 2];
+}
+
+Result run_layer(const Layer &l, dnnl::engine &eng, dnnl::stream &strm, int runs, int warmup, bool check, bool cold) {
     using namespace dnnl;
     using tag = memory::format_tag;
     using dt = memory::data_type;
@@ -198,6 +213,7 @@ Result run_layer(const Layer &l, dnnl::engine &eng, dnnl::stream &strm, int runs
     strm.wait();
     std::vector<double> ms;
     for (int i = 0; i < runs; ++i) {
+        if (cold) flush_caches();
         const auto start = std::chrono::steady_clock::now();
         conv.execute(strm, args);
         strm.wait();
@@ -213,7 +229,7 @@ Result run_layer(const Layer &l, dnnl::engine &eng, dnnl::stream &strm, int runs
 int main(int argc, char **argv) {
     std::string path;
     int runs = 30, warmup = 5, threads = 0;
-    bool check = false;
+    bool check = false, cold = false;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         auto value = [&]() -> int {
@@ -224,26 +240,27 @@ int main(int argc, char **argv) {
         else if (arg == "--warmup") warmup = value();
         else if (arg == "--threads") threads = value();
         else if (arg == "--check") check = true;
+        else if (arg == "--cold") cold = true;
         else if (arg == "-h" || arg == "--help") {
-            std::puts("usage: onednn-layers LAYERS.txt [--runs N] [--warmup N] [--threads T] [--check]");
+            std::puts("usage: onednn-layers LAYERS.txt [--runs N] [--warmup N] [--threads T] [--check] [--cold]");
             return 0;
         } else if (path.empty() && arg[0] != '-') path = arg;
         else fail("unknown argument " + arg);
     }
-    if (path.empty()) fail("usage: onednn-layers LAYERS.txt [--runs N] [--warmup N] [--threads T] [--check]");
+    if (path.empty()) fail("usage: onednn-layers LAYERS.txt [--runs N] [--warmup N] [--threads T] [--check] [--cold]");
     if (runs < 1 || warmup < 0) fail("--runs must be positive and --warmup not negative");
     if (threads > 0) omp_set_num_threads(threads);
     const std::vector<Layer> layers = read_layers(path);
     dnnl::engine eng(dnnl::engine::kind::cpu, 0);
     dnnl::stream strm(eng);
     const dnnl_version_t *v = dnnl_version();
-    std::printf("# oneDNN %d.%d.%d, %d threads, %d runs after %d warm-up\n", v->major, v->minor, v->patch,
-                omp_get_max_threads(), runs, warmup);
+    std::printf("# oneDNN %d.%d.%d, %d threads, %d runs after %d warm-up, %s\n", v->major, v->minor, v->patch,
+                omp_get_max_threads(), runs, warmup, cold ? "cold (caches flushed before each call)" : "warm");
     bool all_match = true;
     for (const Layer &l : layers) {
         Result r;
         try {
-            r = run_layer(l, eng, strm, runs, warmup, check);
+            r = run_layer(l, eng, strm, runs, warmup, check, cold);
         } catch (const dnnl::error &e) {
             fail(l.name + ": oneDNN: " + e.what());
         }
