@@ -29,6 +29,15 @@ namespace cnnc::testing {
 
 inline std::string shell_quote(const std::string &s) { return "'" + s + "'"; }
 
+// The kernels' symbols of a compiled library (they name the signature, schedule included).
+inline std::vector<std::string> kernel_functions(const std::string &library) {
+    runtime::Library lib(library);
+    const Model m(lib.api());
+    std::vector<std::string> names;
+    for (const auto &k : m.kernels()) names.push_back(k.function);
+    return names;
+}
+
 // Where test libraries and the test kernel cache live (inside the build folder).
 inline std::string scratch_dir() {
     const std::string dir = std::filesystem::absolute("codegen-scratch").string();

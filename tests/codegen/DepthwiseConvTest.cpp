@@ -9,19 +9,6 @@
 
 using namespace cnnc;
 
-namespace {
-
-// The kernels' symbols of a compiled library (they name the signature, schedule included).
-std::vector<std::string> kernel_functions(const std::string &library) {
-    runtime::Library lib(library);
-    const Model m(lib.api());
-    std::vector<std::string> names;
-    for (const auto &k : m.kernels()) names.push_back(k.function);
-    return names;
-}
-
-} // namespace
-
 TEST_SUITE("codegen-depthwise") {
     TEST_CASE("depthwise kernels on odd shapes with every border and epilogue match the reference") {
         testing::check_compiled_model(CNNC_TEST_DATA_DIR "/codegen/data/depthwise.cnn", "", 1e-4, "depthwise");
@@ -67,8 +54,8 @@ TEST_SUITE("codegen-depthwise") {
         std::string log;
         REQUIRE(testing::cnnc_compile(net, dir + "/libdepthwise_ragged_default.so", "", &log) == 0);
         REQUIRE(testing::cnnc_compile(net, dir + "/libdepthwise_ragged_forced.so", "--db " + forced, &log) == 0);
-        CHECK(kernel_functions(dir + "/libdepthwise_ragged_default.so") !=
-              kernel_functions(dir + "/libdepthwise_ragged_forced.so"));
+        CHECK(testing::kernel_functions(dir + "/libdepthwise_ragged_default.so") !=
+              testing::kernel_functions(dir + "/libdepthwise_ragged_forced.so"));
         testing::check_compiled_model(net, "--db " + forced, 1e-4, "depthwise_ragged_checked");
     }
 

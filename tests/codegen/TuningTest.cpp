@@ -53,15 +53,6 @@ int tune(const std::string &db, const std::string &budget, std::string *log) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-// The compiled kernels' symbols (they name the signature, schedule included).
-std::vector<std::string> kernel_functions(const std::string &library) {
-    runtime::Library lib(library);
-    const Model m(lib.api());
-    std::vector<std::string> names;
-    for (const auto &k : m.kernels()) names.push_back(k.function);
-    return names;
-}
-
 } // namespace
 
 TEST_CASE("tune: records for every workload, most trials to the costly one, resume after a kill") {
@@ -132,7 +123,7 @@ TEST_CASE("compile --db applies a record when the workload matches and it is val
     auto compile = [&](const std::string &args, const std::string &name) {
         const std::string lib = dir + "/lib" + name + ".so";
         REQUIRE(testing::cnnc_compile(net, lib, args, &log) == 0);
-        return kernel_functions(lib);
+        return testing::kernel_functions(lib);
     };
     const auto plain = compile("", "tune_plain");
     write_db(dir + "/tune_applied.jsonl", key, true);
@@ -198,7 +189,7 @@ TEST_CASE("tune confirms in the model: both records per tuned workload, one roun
     auto compile = [&](const std::string &args, const std::string &name) {
         const std::string lib = dir + "/lib" + name + ".so";
         REQUIRE_MESSAGE(testing::cnnc_compile(net, lib, args, &log) == 0, log);
-        return kernel_functions(lib);
+        return testing::kernel_functions(lib);
     };
     // Only the costly workload's records, so the other workloads keep their templates.
     const std::string costly_only = dir + "/tune_confirm_costly.jsonl";
@@ -241,7 +232,7 @@ TEST_CASE("compile --db: a record that loses in the model is not applied, one th
     auto compile = [&](const std::string &db, const std::string &name) {
         const std::string lib = dir + "/lib" + name + ".so";
         REQUIRE_MESSAGE(testing::cnnc_compile(net, lib, "--db " + db, &log) == 0, log);
-        return kernel_functions(lib);
+        return testing::kernel_functions(lib);
     };
     const std::string isolated = dir + "/tune_inject_isolated.jsonl";
     std::ofstream(isolated, std::ios::trunc) << line(default_schedule, 1.0, 0, 1) << line(hand_schedule, 0.5, 0, 2);
