@@ -67,7 +67,7 @@ TEST_CASE("two stacked 3x3 convs see a 5x5 field, like one 5x5 conv, for 18C^2 v
     CHECK(info.params == (9 + 9 + 25) * 64);
 }
 
-TEST_CASE("strides multiply and widen every later kernel; merges take the larger path") {
+TEST_CASE("strides multiply and widen every later kernel, merges take the larger path") {
     NetBuilder b("strides");
     auto x = b.input(3, 32, 32);
     auto s = b.conv(x, "s2", ConvSpec(4, 3).with_stride(2).with_pad(1)); // rf 3, stride 2

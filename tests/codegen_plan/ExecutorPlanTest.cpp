@@ -71,7 +71,7 @@ TEST_CASE("library memory plan: DenseNet-121 copy-free, at most half the unplann
     CHECK(strided_operands(f.codegen) > 0); // the feature maps really are written as slices
 }
 
-TEST_CASE("library memory plan: GoogLeNet copy-free; ResNet-50 and MobileNet v2 have no concat") {
+TEST_CASE("library memory plan: GoogLeNet copy-free, ResNet-50 and MobileNet v2 have no concat") {
     const Figures googlenet = plan("zoo:googlenet");
     CHECK(googlenet.concats == 9);
     CHECK(googlenet.codegen.copied_concats == 0);

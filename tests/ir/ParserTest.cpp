@@ -72,7 +72,7 @@ TEST_CASE("parser: comments, header, omitted and declared types, forward referen
     CHECK(typed.type(*typed.find_value("y")) == TensorType{DType::f32, {1, 3, 2, 2}});
 }
 
-TEST_CASE("parser: the default graph name is main; an empty return is allowed") {
+TEST_CASE("parser: the default graph name is main, an empty return is allowed") {
     const Graph g = parse("%x = input() : f32[]\nreturn\n", "s.cnn");
     CHECK(g.name == "main");
     CHECK(g.outputs().empty());
@@ -113,7 +113,7 @@ TEST_CASE("parser: conv2d sugar creates a seeded he_normal weight (and bias) bef
     CHECK(g.type(*g.find_value("c")) == TensorType{DType::f32, {1, 4, 6, 6}});
 }
 
-TEST_CASE("parser: conv_transpose, batch_norm and gemm sugar; relu6 means clip") {
+TEST_CASE("parser: conv_transpose, batch_norm and gemm sugar, relu6 means clip") {
     const Graph g = parse("%x = input() : f32[1,4,5,5]\n"
                           "%t = conv_transpose(%x) {out=6, kernel=[2,2], stride=[2,2], groups=2}\n"
                           "%n = batch_norm(%t)\n"

@@ -26,7 +26,7 @@ TEST_CASE("identity, dropout and a no-op reshape are removed and their users rew
     testing::check_same_outputs(g, out, 0.0);
 }
 
-TEST_CASE("an identity feeding a graph output is removed; the output names its operand") {
+TEST_CASE("an identity feeding a graph output is removed, the output names its operand") {
     Graph g;
     const ValueId x = g.add_input("x", {DType::f32, {3}});
     const ValueId n = g.add(OpKind::neg, {x}, NoAttrs{}, "n");

@@ -125,7 +125,7 @@ TEST_CASE("plan-memory makes an Inception-style concat copy-free") {
     testing::check_same_outputs(g, out, 0.0);
 }
 
-TEST_CASE("plan-memory: channel slices at batch 2 are strided views; a concat of a graph input or "
+TEST_CASE("plan-memory: channel slices at batch 2 are strided views, a concat of a graph input or "
           "into a graph output copies") {
     Graph g;
     const ValueId x = g.add_input("x", {DType::f32, {2, 2, 4, 4}});

@@ -21,7 +21,7 @@ TEST_CASE("relu propagates NaN") {
     CHECK(y.data[1] == 0);
 }
 
-TEST_CASE("clip bounds to [min, max]; the default is relu6") {
+TEST_CASE("clip bounds to [min, max], the default is relu6") {
     const auto y =
         run_one(OpKind::clip, ir::ClipAttrs{-1, 2}, {tensor({2, 3}, {-3, -1, 0.5f, 2, 5, 1.25f})});
     check_tensor(y, {2, 3}, {-1, -1, 0.5f, 2, 2, 1.25f});

@@ -63,7 +63,7 @@ TEST_CASE("values read twice, outputs also read, and an input returned as an out
     check_tensor(out[3], {2}, {-3, 2});
 }
 
-TEST_CASE("several graph inputs are matched in order; unused split results are dropped") {
+TEST_CASE("several graph inputs are matched in order, unused split results are dropped") {
     // y = split(x)[1] - z: x = [1,2,3,4] -> parts [1], [2,3,4]; z = [1,1,1] -> [1,2,3].
     ir::Graph g;
     const auto x = g.add_input("x", TensorType{DType::f32, {4}});

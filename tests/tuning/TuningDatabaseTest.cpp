@@ -81,7 +81,7 @@ TEST_CASE("a database cut off mid-line (a killed tune) loads the whole records a
     std::filesystem::remove(path);
 }
 
-TEST_CASE("best() takes the fastest valid record of each workload; an invalid one never wins") {
+TEST_CASE("best() takes the fastest valid record of each workload, an invalid one never wins") {
     const std::string path = temp_db("cnnc_tuning_best_test.jsonl");
     TuningDatabase db;
     db.append(path, record("a", 4, 2.0, true));
