@@ -46,10 +46,7 @@ void build_conv(const ir::Graph &g, const ir::Op &op, const KernelPlan &plan, Ke
     const BufferShape &xs = plan.inputs[0].shape, &ys = plan.output.shape;
     const int ci_total = static_cast<int>(xs.extents[0]);
     const int co_total = static_cast<int>(ys.extents[0]);
-    const int kw = static_cast<int>(a.kernel[1]), kh = static_cast<int>(a.kernel[0]);
-    const int sx = static_cast<int>(a.stride[1]), sy = static_cast<int>(a.stride[0]);
-    const int dx = static_cast<int>(a.dilation[1]), dy = static_cast<int>(a.dilation[0]);
-    const int pl = static_cast<int>(a.pad[1]), pt = static_cast<int>(a.pad[0]);
+    const auto [kw, kh, sx, sy, dx, dy, pl, pt] = window_geometry(a);
 
     Var c("c"), x("x"), y("y"), n("n");
     Func padded = padded_input(in.x, a.pad, s, c, x, y, n);

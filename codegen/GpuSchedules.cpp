@@ -172,10 +172,7 @@ void build_conv_gpu(const ir::Graph &, const ir::Op &op, const KernelPlan &plan,
     const GpuSchedule &s = plan.schedule.gpu;
     const BufferShape &xs = plan.inputs[0].shape, &ys = plan.output.shape;
     const int ci_total = static_cast<int>(xs.extents[0]), co_total = static_cast<int>(ys.extents[0]);
-    const int kw = static_cast<int>(a.kernel[1]), kh = static_cast<int>(a.kernel[0]);
-    const int sx = static_cast<int>(a.stride[1]), sy = static_cast<int>(a.stride[0]);
-    const int dx = static_cast<int>(a.dilation[1]), dy = static_cast<int>(a.dilation[0]);
-    const int pl = static_cast<int>(a.pad[1]), pt = static_cast<int>(a.pad[0]);
+    const auto [kw, kh, sx, sy, dx, dy, pl, pt] = window_geometry(a);
     const ConvOperands operands = conv_operands(op, build);
     const ImageParam x = operands.x, w = operands.w;
     const std::optional<ImageParam> &bias = operands.bias, &residual = operands.residual;

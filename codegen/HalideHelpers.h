@@ -30,6 +30,17 @@ struct ConvOperands {
 ConvOperands conv_operands(const ir::Op &op, const KernelBuild &build);
 bool has_padding(const ir::Pads &pad);
 
+// A sliding window's geometry as ints, x before y: kernel width/height, strides, dilations and
+// the left/top padding, from conv or pool attributes (which store them height first).
+struct WindowGeometry {
+    int kw, kh, sx, sy, dx, dy, pl, pt;
+};
+template <class Attrs> WindowGeometry window_geometry(const Attrs &a) {
+    return {static_cast<int>(a.kernel[1]),   static_cast<int>(a.kernel[0]),   static_cast<int>(a.stride[1]),
+            static_cast<int>(a.stride[0]),   static_cast<int>(a.dilation[1]), static_cast<int>(a.dilation[0]),
+            static_cast<int>(a.pad[1]),      static_cast<int>(a.pad[0])};
+}
+
 // An ImageParam whose extents and strides are fixed to `shape` (min 0 everywhere).
 Halide::ImageParam make_param(const std::string &name, const BufferShape &shape);
 // Fixes the output buffer's shape the same way.

@@ -71,10 +71,7 @@ void build_pool(const ir::Graph &g, const ir::Op &op, const KernelPlan &plan, Ke
     }
 
     const auto &a = op.attr<ir::PoolAttrs>();
-    const int kw = static_cast<int>(a.kernel[1]), kh = static_cast<int>(a.kernel[0]);
-    const int sx = static_cast<int>(a.stride[1]), sy = static_cast<int>(a.stride[0]);
-    const int dx = static_cast<int>(a.dilation[1]), dy = static_cast<int>(a.dilation[0]);
-    const int pl = static_cast<int>(a.pad[1]), pt = static_cast<int>(a.pad[0]);
+    const auto [kw, kh, sx, sy, dx, dy, pl, pt] = window_geometry(a);
     const int pr = static_cast<int>(a.pad[3]), pb = static_cast<int>(a.pad[2]);
     // Positions outside the input contribute nothing: -inf to a max, 0 to a sum.
     Func padded = BoundaryConditions::constant_exterior(in, init);
