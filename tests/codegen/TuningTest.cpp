@@ -53,6 +53,19 @@ int tune(const std::string &db, const std::string &budget, std::string *log) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+// A 2-second tune into a fresh `name`.jsonl; the first trial of the costly workload (the 32x24x24
+// conv), which is its default schedule's (defaults are measured first).
+std::string probe_default_trial(const std::string &name) {
+    const std::string probe = testing::scratch_dir() + "/" + name + ".jsonl";
+    std::filesystem::remove(probe);
+    std::string log;
+    REQUIRE_MESSAGE(tune(probe, "2s", &log) == 0, log);
+    for (const std::string &line : lines_of(probe))
+        if (field(line, "workload").find("in[1,32,24,24]") != std::string::npos) return line;
+    FAIL("no trial of the 32x24x24 conv in ", probe);
+    return {};
+}
+
 } // namespace
 
 TEST_CASE("tune: records for every workload, most trials to the costly one, resume after a kill") {
@@ -104,14 +117,8 @@ TEST_CASE("tune: records for every workload, most trials to the costly one, resu
 
 TEST_CASE("compile --db applies a record when the workload matches and it is valid") {
     // A database written by hand for the costly workload, its key taken from a short tune.
-    const std::string probe = testing::scratch_dir() + "/tune_probe.jsonl";
-    std::filesystem::remove(probe);
+    const std::string key = field(probe_default_trial("tune_probe"), "workload");
     std::string log;
-    REQUIRE_MESSAGE(tune(probe, "2s", &log) == 0, log);
-    std::string key;
-    for (const std::string &line : lines_of(probe))
-        if (field(line, "workload").find("in[1,32,24,24]") != std::string::npos) key = field(line, "workload");
-    REQUIRE(!key.empty());
     auto write_db = [&](const std::string &path, const std::string &workload, bool valid) {
         std::ofstream(path, std::ios::trunc)
             << "{\"workload\":" << workload
@@ -147,15 +154,8 @@ TEST_CASE("compile --db applies a record when the workload matches and it is val
 TEST_CASE("tune confirms in the model: both records per tuned workload, one round time, compile applies the winner") {
     // A database holding, for the costly workload, its default's trial and a hand-made record
     // claiming a far faster isolated time: the tune's confirmation must measure both in the model.
-    const std::string probe = testing::scratch_dir() + "/tune_confirm_probe.jsonl";
-    std::filesystem::remove(probe);
+    const std::string default_line = probe_default_trial("tune_confirm_probe");
     std::string log;
-    REQUIRE_MESSAGE(tune(probe, "2s", &log) == 0, log);
-    std::string default_line;
-    for (const std::string &line : lines_of(probe))
-        if (default_line.empty() && field(line, "workload").find("in[1,32,24,24]") != std::string::npos)
-            default_line = line; // defaults are measured first
-    REQUIRE(!default_line.empty());
     const std::string key = field(default_line, "workload");
     const std::string hand_schedule = "{\"vec\":8,\"cv\":1,\"px\":3,\"ru\":1,\"rows\":2,\"order\":1,\"par\":true}";
     REQUIRE(field(default_line, "schedule") != hand_schedule);
@@ -209,15 +209,8 @@ TEST_CASE("tune confirms in the model: both records per tuned workload, one roun
 }
 
 TEST_CASE("compile --db: a record that loses in the model is not applied, one that wins is (injected times)") {
-    const std::string probe = testing::scratch_dir() + "/tune_inject_probe.jsonl";
-    std::filesystem::remove(probe);
+    const std::string default_line = probe_default_trial("tune_inject_probe");
     std::string log;
-    REQUIRE_MESSAGE(tune(probe, "2s", &log) == 0, log);
-    std::string default_line;
-    for (const std::string &line : lines_of(probe))
-        if (default_line.empty() && field(line, "workload").find("in[1,32,24,24]") != std::string::npos)
-            default_line = line;
-    REQUIRE(!default_line.empty());
     const std::string key = field(default_line, "workload");
     const std::string default_schedule = field(default_line, "schedule");
     const std::string hand_schedule = "{\"vec\":8,\"cv\":1,\"px\":3,\"ru\":1,\"rows\":2,\"order\":1,\"par\":true}";

@@ -3,6 +3,7 @@
 // that is faster alone but slower inside the model is not applied. Times are injected: these test
 // the decision, not the machine.
 #include "codegen/TuningDatabase.h"
+#include "tests/tuning/TempDb.h"
 
 #include <doctest/doctest.h>
 
@@ -11,6 +12,7 @@
 #include <fstream>
 
 using namespace cnnc::codegen;
+using cnnc::testing::temp_db;
 
 namespace {
 
@@ -32,12 +34,6 @@ TuningRecord record(const std::string &workload, int pixel_tile, double isolated
     r.unix_time = unix_time;
     r.in_model_ms = in_model_ms;
     return r;
-}
-
-std::string temp_db(const char *name) {
-    const std::string path = (std::filesystem::temp_directory_path() / name).string();
-    std::filesystem::remove(path);
-    return path;
 }
 
 } // namespace

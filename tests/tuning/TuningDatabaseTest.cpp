@@ -2,6 +2,7 @@
 // kill are skipped (and counted) rather than fatal, an append after a cut line starts a fresh
 // line, and best() takes the fastest *valid* record per workload.
 #include "codegen/TuningDatabase.h"
+#include "tests/tuning/TempDb.h"
 
 #include <doctest/doctest.h>
 
@@ -9,6 +10,7 @@
 #include <fstream>
 
 using namespace cnnc::codegen;
+using cnnc::testing::temp_db;
 
 namespace {
 
@@ -28,12 +30,6 @@ TuningRecord record(const std::string &workload, int pixel_tile, double ms, bool
     r.error = valid ? 1.5e-7 : 0.25;
     r.unix_time = 1795000000;
     return r;
-}
-
-std::string temp_db(const char *name) {
-    const std::string path = (std::filesystem::temp_directory_path() / name).string();
-    std::filesystem::remove(path);
-    return path;
 }
 
 } // namespace
