@@ -109,8 +109,10 @@ Var fuse_outer(Func f, const std::vector<Var> &vars, size_t first) {
 } // namespace
 
 std::string GpuSchedule::to_string() const {
-    // "gpu11": the version of the templates in this file, bumped whenever the code they emit changes.
-    return fmt::format("gpu11={}x{}/{}x{}/rc={}", threads_c, threads_x, tile_c, tile_x, reduction_chunk);
+    // gpu_template_version: the version of the templates in this file, bumped whenever the code
+    // they emit changes.
+    return fmt::format("{}={}x{}/{}x{}/rc={}", gpu_template_version, threads_c, threads_x, tile_c, tile_x,
+                       reduction_chunk);
 }
 
 void plan_for_gpu(const ir::Graph &g, KernelPlan &plan, const TargetInfo &, const Schedule *forced) {

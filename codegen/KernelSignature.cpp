@@ -19,6 +19,8 @@
 namespace cnnc::codegen {
 
 const char *const codegen_version = "cnnc-codegen-6"; // 6: blocked convs with weights over 2 MiB interleave their reduction
+const int depthwise_kernel_version = 3; // 2: padding inlined, no per-task copy; 3: ragged channel blocks shifted inwards
+const char *const gpu_template_version = "gpu11";
 const char *const wrong_kernel_variable = "CNNC_TEST_ONLY_WRONG_KERNEL";
 
 namespace {
@@ -355,13 +357,17 @@ KernelPlan plan_kernel(const ir::Graph &g, ir::OpId op_id, int result_index, con
                        plan.output.shape.to_string(), plan.schedule.to_string());
     if (!target.scheduler.empty()) sig += fmt::format("|scheduler={}({})", target.scheduler, target.scheduler_params);
     if (const char *wrong = std::getenv(wrong_kernel_variable); wrong && plan.algorithm == wrong) sig += wrong_kernel_mark;
-    // The CPU depthwise kernel's generation (DepthwiseConvKernel.cpp): its code changed for the
-    // same plan (2: padding inlined, no per-task copy; 3: ragged channel blocks shifted inwards),
-    // so cached objects of older ones are stale.
-    if (plan.algorithm == "conv-depthwise" && !target.gpu()) sig += "|depthwise-kernel=3";
+    // The CPU depthwise kernel's generation: its code changed for the same plan, so cached
+    // objects of older ones are stale.
+    if (plan.algorithm == "conv-depthwise" && !target.gpu())
+        sig += fmt::format("|depthwise-kernel={}", depthwise_kernel_version);
     plan.signature = sig;
     plan.function_name = fmt::format("cnnc_k_{:016x}", stable_hash(sig));
     return plan;
+}
+
+std::string generator_generation() {
+    return fmt::format("{}+depthwise-kernel={}+{}", codegen_version, depthwise_kernel_version, gpu_template_version);
 }
 
 } // namespace cnnc::codegen

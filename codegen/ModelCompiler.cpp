@@ -57,13 +57,15 @@ CompileStats compile_model(const ir::Graph &g, const CompileOptions &options) {
     if (options.library_path.empty()) user_error("no output library given (-o libNAME.so)");
     const TargetInfo target = with_scheduler(parse_target(options.target), options.scheduler);
     TunedSchedules tuned = options.tuned;
+    CompileStats stats;
     if (!options.tuning_db.empty()) {
         if (!fs::exists(options.tuning_db)) user_error("--db {}: no such tuning database", options.tuning_db);
-        for (auto &[workload, schedule] : TuningDatabase::load(options.tuning_db).best()) tuned.emplace(workload, schedule);
+        const TuningDatabase db = TuningDatabase::load(options.tuning_db);
+        for (auto &[workload, schedule] : db.best()) tuned.emplace(workload, schedule);
+        stats.stale_records = db.stale_records();
     }
     const ModelPlan plan = plan_model(g, target, &tuned);
 
-    CompileStats stats;
     stats.kernels = static_cast<int>(plan.kernels.size());
     for (const KernelPlan &k : plan.kernels)
         if (tuned.count(workload_key(g, k.op, k.result_index, target))) ++stats.tuned;

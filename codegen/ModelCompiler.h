@@ -37,6 +37,7 @@ struct CompileStats {
     int compiled = 0; // compiled now
     int cached = 0;   // found in the cache
     int tuned = 0;    // kernel calls whose schedule came from tuning
+    int stale_records = 0; // records of the tuning db that another code generation measured (not applied)
     double seconds = 0;
 };
 

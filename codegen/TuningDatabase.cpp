@@ -119,16 +119,18 @@ std::string to_json_line(const TuningRecord &r) {
     const std::string wino = s.winograd_tile ? fmt::format(",\"wino\":{}", s.winograd_tile) : "";
     // Confirmed records carry their in-model time (absent on plain trials).
     const std::string in_model = std::isnan(r.in_model_ms) ? "" : fmt::format(",\"in_model_ms\":{:.6g}", r.in_model_ms);
+    const std::string chosen = r.chosen ? fmt::format(",\"chosen\":{}", *r.chosen) : "";
     return fmt::format("{{\"workload\":{},\"schedule\":{{\"vec\":{},\"cv\":{},\"px\":{},\"ru\":{},\"rows\":{},"
                        "\"order\":{},\"par\":{}{}{}}},\"median_ms\":{:.6g},\"min_ms\":{:.6g},\"valid\":{},"
-                       "\"error\":{:.3g},\"unix_time\":{}{}}}",
+                       "\"error\":{:.3g},\"unix_time\":{}{}{},\"generator\":{}}}",
                        quoted(r.workload), s.vector_width, s.channel_vectors, s.pixel_tile, s.reduction_unroll,
                        s.row_tile, s.task_order, s.parallel, gpu, wino, r.median_ms, r.min_ms, r.valid, r.error, r.unix_time,
-                       in_model);
+                       in_model, chosen, quoted(r.generator));
 }
 
 std::optional<TuningRecord> parse_record(const std::string &line) {
     TuningRecord r;
+    r.generator.clear(); // absent: written before records named their generation
     Reader reader(line);
     int seen = 0;
     auto schedule = [&](const std::string &key, Reader &in) {
@@ -158,6 +160,17 @@ std::optional<TuningRecord> parse_record(const std::string &line) {
         if (key == "in_model_ms") {
             --seen; // optional
             return in.number(r.in_model_ms) && r.in_model_ms >= 0;
+        }
+        if (key == "chosen") {
+            --seen; // optional
+            bool chosen = false;
+            if (!in.boolean(chosen)) return false;
+            r.chosen = chosen;
+            return true;
+        }
+        if (key == "generator") {
+            --seen; // optional
+            return in.string(r.generator);
         }
         --seen;
         return false; // an unknown key: not a record this version wrote
@@ -196,22 +209,38 @@ void TuningDatabase::append(const std::string &path, const TuningRecord &record)
     records_.push_back(record);
 }
 
+int TuningDatabase::stale_records() const {
+    const std::string current = generator_generation();
+    return static_cast<int>(std::count_if(records_.begin(), records_.end(),
+                                          [&](const TuningRecord &r) { return r.generator != current; }));
+}
+
 TunedSchedules TuningDatabase::best() const {
-    // Each workload's latest confirmation round: its in-model times outrank every isolated time
-    // (times of different rounds ran under different loads, so only one round is compared).
+    const std::string current = generator_generation();
+    auto usable = [&](const TuningRecord &r) { return r.valid && r.generator == current; };
+    // Each workload's latest confirmation round: its verdict outranks every isolated time (times
+    // of different rounds ran under different loads, so only one round is compared).
     std::map<std::string, int64_t> latest_round;
     for (const TuningRecord &r : records_)
-        if (r.valid && !std::isnan(r.in_model_ms)) {
+        if (usable(r) && !std::isnan(r.in_model_ms)) {
             auto [it, fresh] = latest_round.emplace(r.workload, r.unix_time);
             if (!fresh) it->second = std::max(it->second, r.unix_time);
         }
     TunedSchedules best;
     std::map<std::string, double> best_ms;
     for (const TuningRecord &r : records_) {
-        if (!r.valid) continue;
+        if (!usable(r)) continue;
         const auto round = latest_round.find(r.workload);
         const bool confirmed = round != latest_round.end();
         if (confirmed && (std::isnan(r.in_model_ms) || r.unix_time != round->second)) continue;
+        // A verdict decides; rounds without one fall back to the lowest in-model time.
+        if (confirmed && r.chosen) {
+            if (*r.chosen) {
+                best_ms[r.workload] = -std::numeric_limits<double>::infinity();
+                best[r.workload] = r.schedule;
+            }
+            continue;
+        }
         const double ms = confirmed ? r.in_model_ms : r.median_ms;
         auto it = best_ms.find(r.workload);
         if (it != best_ms.end() && it->second <= ms) continue;

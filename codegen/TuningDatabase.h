@@ -14,8 +14,13 @@
 // whole model with default and with tuned schedules and appends, per tuned workload, the default's
 // and the tuned schedule's records again with "in_model_ms" (the kernel's median time per call
 // inside those runs); the records of one such round share their unix_time. Where a workload has
-// such records, best() takes the fastest *in the model* from its latest round, whatever the
-// isolated times say: a record that loses in the model is not applied.
+// such records, best() takes the schedule that round chose, whatever the isolated times say: a
+// record that loses in the model is not applied. The round's verdict ("chosen") is tune's, which
+// asks the tuned schedule to win by a margin, not by any lower median.
+//
+// Every record names the code generation that built its kernel ("generator"); records of other
+// generations stay in the file but are neither applied nor resumed from, since a kernel change
+// makes their times (and invalid verdicts) say nothing about today's code.
 #pragma once
 
 #include "codegen/KernelSignature.h"
@@ -37,6 +42,12 @@ struct TuningRecord {
     int64_t unix_time = 0;
     // Median time per call inside whole-model runs (a confirmation round); NaN: not confirmed.
     double in_model_ms = std::numeric_limits<double>::quiet_NaN();
+    // A confirmation round's verdict: whether it chose this schedule for the workload (absent in
+    // plain trials, and in rounds written before verdicts were recorded).
+    std::optional<bool> chosen;
+    // The code generation that built and timed the kernel (generator_generation()); "" in records
+    // written before it was recorded.
+    std::string generator = generator_generation();
 };
 
 // One line of JSON, without the newline.
@@ -51,12 +62,16 @@ class TuningDatabase {
 
     const std::vector<TuningRecord> &records() const { return records_; }
     int skipped_lines() const { return skipped_; }
+    // Records of another code generation (a different generator_generation()): kept in the file,
+    // never applied, and not resumed from by `cnnc tune`.
+    int stale_records() const;
 
     // Appends to the file and to this database; the line is on disk when this returns.
     void append(const std::string &path, const TuningRecord &record);
 
-    // Per workload, the schedule of the fastest valid record: by in_model_ms among the records of
-    // the workload's latest confirmation round where it has one, else by (isolated) median.
+    // Per workload, among its valid records of this code generation: the schedule its latest
+    // confirmation round chose where it has one (rounds without verdicts: the lowest in_model_ms),
+    // else the fastest by (isolated) median.
     TunedSchedules best() const;
 
   private:

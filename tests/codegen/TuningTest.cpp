@@ -1,12 +1,13 @@
 // `cnnc tune` and `cnnc compile --db`, through the executables (this process never links
 // Halide): a short tune appends valid records for every conv workload and gives the costly
 // workload most of the trials; a rerun after a kill (the database cut mid-line) resumes without
-// repeating a schedule; compile applies a record exactly when its workload signature matches and
-// it is valid; the tuned library still matches the reference. The in-model confirmation that
-// ends a tune appends, per tuned workload, the default's and the tuned record with in_model_ms
-// (one round time), compile --db applies the in-model winner, and a record that loses in the model
-// is not applied (times injected into a hand-written database). Budgets are seconds: these check
-// the machinery, not the speed-ups (bench/bench.py measures those).
+// repeating a schedule; compile applies a record exactly when its workload signature matches, it
+// is valid and it is of this code generation; the tuned library still matches the reference. The
+// in-model confirmation that ends a tune appends, per tuned workload, the default's and the tuned
+// record with in_model_ms (one round time, one of them chosen), compile --db applies the chosen
+// one, and a record that loses in the model is not applied (times injected into a hand-written
+// database). Budgets are seconds: these check the machinery, not the speed-ups (bench/bench.py
+// measures those).
 #include "tests/codegen/CompiledModel.h"
 
 #include <map>
@@ -117,14 +118,17 @@ TEST_CASE("tune: records for every workload, most trials to the costly one, resu
 
 TEST_CASE("compile --db applies a record when the workload matches and it is valid") {
     // A database written by hand for the costly workload, its key taken from a short tune.
-    const std::string key = field(probe_default_trial("tune_probe"), "workload");
+    const std::string probe = probe_default_trial("tune_probe");
+    const std::string key = field(probe, "workload"), generation = field(probe, "generator");
+    REQUIRE(!generation.empty());
     std::string log;
-    auto write_db = [&](const std::string &path, const std::string &workload, bool valid) {
+    auto write_db = [&](const std::string &path, const std::string &workload, bool valid,
+                        const std::string &generator) {
         std::ofstream(path, std::ios::trunc)
             << "{\"workload\":" << workload
             << ",\"schedule\":{\"vec\":8,\"cv\":1,\"px\":3,\"ru\":1,\"rows\":2,\"order\":1,\"par\":true},"
             << "\"median_ms\":0.001,\"min_ms\":0.001,\"valid\":" << (valid ? "true" : "false")
-            << ",\"error\":0,\"unix_time\":1}\n";
+            << ",\"error\":0,\"unix_time\":1,\"generator\":" << generator << "}\n";
     };
     const std::string dir = testing::scratch_dir();
     auto compile = [&](const std::string &args, const std::string &name) {
@@ -133,7 +137,7 @@ TEST_CASE("compile --db applies a record when the workload matches and it is val
         return testing::kernel_functions(lib);
     };
     const auto plain = compile("", "tune_plain");
-    write_db(dir + "/tune_applied.jsonl", key, true);
+    write_db(dir + "/tune_applied.jsonl", key, true, generation);
     const auto applied = compile("--db " + dir + "/tune_applied.jsonl", "tune_applied");
     REQUIRE(applied.size() == plain.size());
     int changed = 0;
@@ -141,12 +145,16 @@ TEST_CASE("compile --db applies a record when the workload matches and it is val
     CHECK(changed == 1); // the costly conv only
     testing::check_compiled_model(net, "--db " + dir + "/tune_applied.jsonl", 1e-4, "tune_applied_check");
 
-    write_db(dir + "/tune_invalid.jsonl", key, false);
+    write_db(dir + "/tune_invalid.jsonl", key, false, generation);
     CHECK(compile("--db " + dir + "/tune_invalid.jsonl", "tune_invalid") == plain);
     std::string other = key;
     other.replace(other.find("in[1,32,24,24]"), 14, "in[1,32,25,25]");
-    write_db(dir + "/tune_other.jsonl", other, true);
+    write_db(dir + "/tune_other.jsonl", other, true, generation);
     CHECK(compile("--db " + dir + "/tune_other.jsonl", "tune_other") == plain);
+    // The same record measured by another code generation: kept out, and compile says so.
+    write_db(dir + "/tune_stale.jsonl", key, true, "\"cnnc-codegen-0+depthwise-kernel=1+gpu1\"");
+    CHECK(compile("--db " + dir + "/tune_stale.jsonl", "tune_stale") == plain);
+    CHECK(log.find("1 record(s) were measured with another code generation") != std::string::npos);
     CHECK(testing::cnnc_compile(net, dir + "/libtune_missing.so", "--db " + dir + "/no_such.jsonl", &log) == 1);
     CHECK(log.find("no such tuning database") != std::string::npos);
 }
@@ -163,7 +171,8 @@ TEST_CASE("tune confirms in the model: both records per tuned workload, one roun
     std::ofstream(db, std::ios::trunc) << default_line << "\n"
                                        << "{\"workload\":" << key << ",\"schedule\":" << hand_schedule
                                        << ",\"median_ms\":0.000001,\"min_ms\":0.000001,\"valid\":true,\"error\":0,"
-                                          "\"unix_time\":1}\n";
+                                          "\"unix_time\":1,\"generator\":"
+                                       << field(default_line, "generator") << "}\n";
     REQUIRE_MESSAGE(tune(db, "3s", &log) == 0, log);
     CHECK(log.find("in the model (") != std::string::npos);
     CHECK(log.find("whole model, median run:") != std::string::npos);
@@ -182,7 +191,9 @@ TEST_CASE("tune confirms in the model: both records per tuned workload, one roun
     const std::vector<std::string> &pair = rounds[key];
     CHECK(field(pair[0], "schedule") == field(default_line, "schedule"));
     CHECK(field(pair[1], "schedule") == hand_schedule);
-    const bool tuned_wins = std::stod(field(pair[1], "in_model_ms")) < std::stod(field(pair[0], "in_model_ms"));
+    // One verdict per round: exactly one of the two is chosen.
+    const bool tuned_wins = field(pair[1], "chosen") == "true";
+    CHECK(field(pair[0], "chosen") == (tuned_wins ? "false" : "true"));
 
     // compile --db applies whichever won in the model (the hand record's kernel name differs).
     const std::string dir = testing::scratch_dir();
@@ -212,14 +223,14 @@ TEST_CASE("compile --db: a record that loses in the model is not applied, one th
     const std::string default_line = probe_default_trial("tune_inject_probe");
     std::string log;
     const std::string key = field(default_line, "workload");
-    const std::string default_schedule = field(default_line, "schedule");
+    const std::string default_schedule = field(default_line, "schedule"), generation = field(default_line, "generator");
     const std::string hand_schedule = "{\"vec\":8,\"cv\":1,\"px\":3,\"ru\":1,\"rows\":2,\"order\":1,\"par\":true}";
     REQUIRE(default_schedule != hand_schedule);
     auto line = [&](const std::string &schedule, double isolated_ms, double in_model_ms, int round) {
         return fmt::format("{{\"workload\":{},\"schedule\":{},\"median_ms\":{},\"min_ms\":{},\"valid\":true,"
-                           "\"error\":0,\"unix_time\":{}{}}}\n",
+                           "\"error\":0,\"unix_time\":{}{},\"generator\":{}}}\n",
                            key, schedule, isolated_ms, isolated_ms, round,
-                           in_model_ms > 0 ? fmt::format(",\"in_model_ms\":{}", in_model_ms) : "");
+                           in_model_ms > 0 ? fmt::format(",\"in_model_ms\":{}", in_model_ms) : "", generation);
     };
     const std::string dir = testing::scratch_dir();
     auto compile = [&](const std::string &db, const std::string &name) {

@@ -67,7 +67,12 @@ void add_compile_command(CLI::App &app, int &exit_status) {
             fmt::print(stderr, "cnnc compile: warning: Halide 14's Adams2019 has produced wrong 3x3 conv kernels "
                                "in cnnc's tests; check this library with `cnnc test-kernels MODEL --scheduler "
                                "adams2019` before trusting it\n");
-        codegen::compile_model(g, options->compile);
+        const codegen::CompileStats stats = codegen::compile_model(g, options->compile);
+        if (stats.stale_records > 0)
+            fmt::print(stderr,
+                       "cnnc compile: note: --db {}: {} record(s) were measured with another code generation and are "
+                       "not applied (this build: {}); run `cnnc tune` again to re-measure\n",
+                       options->compile.tuning_db, stats.stale_records, codegen::generator_generation());
         if (!options->emit_tests.empty())
             codegen::emit_test_project(loaded, g, options->compile.library_path,
                                        codegen::parse_target(options->compile.target), options->emit_tests);

@@ -36,6 +36,7 @@ struct LibraryTimes {
     std::string path;
     std::vector<double> run_ms;
     std::vector<std::vector<double>> kernel_ms; // by kernel index
+    std::vector<std::vector<std::vector<double>>> round_kernel_ms; // the same, by round first
 };
 
 // Appends one `cnnc-run bench --per-layer` report to `times`.
@@ -43,6 +44,7 @@ void read_report(const std::string &report, size_t kernels, LibraryTimes &times)
     std::ifstream in(report);
     if (!in) user_error("{}: the runner wrote no report for {}", report, times.path);
     times.kernel_ms.resize(kernels);
+    std::vector<std::vector<double>> this_round(kernels);
     std::string line;
     size_t seen = 0;
     while (std::getline(in, line)) {
@@ -56,11 +58,15 @@ void read_report(const std::string &report, size_t kernels, LibraryTimes &times)
             std::string flops, algorithm, function;
             fields >> index >> flops >> algorithm >> function;
             internal_assert(index < kernels, "{}: kernel {} of a model planned with {} kernels", report, index, kernels);
-            for (double ms; fields >> ms;) times.kernel_ms[index].push_back(ms);
+            for (double ms; fields >> ms;) {
+                times.kernel_ms[index].push_back(ms);
+                this_round[index].push_back(ms);
+            }
             ++seen;
         }
     }
     internal_assert(seen == kernels, "{}: {} kernel lines, but the model's plan has {} kernels", report, seen, kernels);
+    times.round_kernel_ms.push_back(std::move(this_round));
 }
 
 void bench(const TuneOptions &options, const std::string &report, LibraryTimes &times, size_t kernels) {
@@ -73,13 +79,17 @@ void bench(const TuneOptions &options, const std::string &report, LibraryTimes &
 
 } // namespace
 
-std::vector<codegen::TuningRecord> confirmation_records(const ConfirmationWorkload &w, const InModelTimes &times,
-                                                        int64_t round_time) {
+std::vector<codegen::TuningRecord> confirmation_records(const ConfirmationWorkload &w, const codegen::InModelTimes &times,
+                                                        int64_t round_time, bool tuned_chosen) {
     internal_assert(w.tuned_record.has_value(), "confirming workload {} without a tuned record", w.key);
     codegen::TuningRecord default_record = w.default_record, tuned_record = *w.tuned_record;
     default_record.in_model_ms = times.default_ms;
     tuned_record.in_model_ms = times.tuned_ms;
     default_record.unix_time = tuned_record.unix_time = round_time;
+    default_record.chosen = !tuned_chosen;
+    tuned_record.chosen = tuned_chosen;
+    // The verdict is about the code this build generates.
+    default_record.generator = tuned_record.generator = codegen::generator_generation();
     return {default_record, tuned_record};
 }
 
@@ -106,8 +116,8 @@ std::optional<InModelSummary> confirm_in_model(const ir::Graph &g, const codegen
     for (const codegen::KernelPlan &k : plan.kernels)
         step_workload.push_back(codegen::workload_key(g, k.op, k.result_index, target));
 
-    LibraryTimes default_lib{scratch + "/libconfirm_default.so", {}, {}};
-    LibraryTimes tuned_lib{scratch + "/libconfirm_tuned.so", {}, {}};
+    LibraryTimes default_lib{scratch + "/libconfirm_default.so", {}, {}, {}};
+    LibraryTimes tuned_lib{scratch + "/libconfirm_tuned.so", {}, {}, {}};
     for (LibraryTimes *lib : {&default_lib, &tuned_lib}) {
         codegen::CompileOptions compile;
         compile.library_path = lib->path;
@@ -134,21 +144,32 @@ std::optional<InModelSummary> confirm_in_model(const ir::Graph &g, const codegen
         ++result.rounds;
     }
 
-    // Per workload: the median per call of its steps, over every call in every run.
+    // Per workload: the median per call of its steps, over every call in every run, and in how
+    // many rounds the tuned library's median per call was the lower.
     std::map<std::string, std::vector<double>> default_ms, tuned_ms;
     std::map<std::string, int> calls;
-    for (size_t k = 0; k < step_workload.size(); ++k) {
-        const std::string &key = step_workload[k];
-        if (key.empty()) continue;
-        ++calls[key];
-        auto &d = default_ms[key], &t = tuned_ms[key];
-        d.insert(d.end(), default_lib.kernel_ms[k].begin(), default_lib.kernel_ms[k].end());
-        t.insert(t.end(), tuned_lib.kernel_ms[k].begin(), tuned_lib.kernel_ms[k].end());
+    auto gather = [&](const std::vector<std::vector<double>> &kernel_ms, std::map<std::string, std::vector<double>> &out) {
+        for (size_t k = 0; k < step_workload.size(); ++k)
+            if (!step_workload[k].empty())
+                out[step_workload[k]].insert(out[step_workload[k]].end(), kernel_ms[k].begin(), kernel_ms[k].end());
+    };
+    gather(default_lib.kernel_ms, default_ms);
+    gather(tuned_lib.kernel_ms, tuned_ms);
+    for (const std::string &key : step_workload)
+        if (!key.empty()) ++calls[key];
+    std::map<std::string, int> tuned_faster_rounds;
+    for (int r = 0; r < result.rounds; ++r) {
+        std::map<std::string, std::vector<double>> round_default, round_tuned;
+        gather(default_lib.round_kernel_ms[static_cast<size_t>(r)], round_default);
+        gather(tuned_lib.round_kernel_ms[static_cast<size_t>(r)], round_tuned);
+        for (const auto &[key, ms] : round_default)
+            if (median(round_tuned[key]) < median(ms)) ++tuned_faster_rounds[key];
     }
     const int64_t round_time = next_round_time(db, static_cast<int64_t>(std::time(nullptr)));
     for (const ConfirmationWorkload &w : workloads) {
         if (!calls.count(w.key)) continue;
-        const InModelTimes times{median(default_ms[w.key]), median(tuned_ms[w.key])};
+        const codegen::InModelTimes times{median(default_ms[w.key]), median(tuned_ms[w.key]), result.rounds,
+                                 tuned_faster_rounds[w.key]};
         const int n = calls[w.key];
         if (!w.tuned_record) {
             result.untuned_default_ms += n * times.default_ms;
@@ -157,10 +178,10 @@ std::optional<InModelSummary> confirm_in_model(const ir::Graph &g, const codegen
         }
         result.default_ms += n * times.default_ms;
         result.tuned_ms += n * times.tuned_ms;
-        const bool wins = times.tuned_ms < times.default_ms;
+        const bool wins = codegen::tuned_wins(times, options.confirm_margin);
         ++(wins ? result.confirmed : result.rejected);
         result.applied_ms += n * (wins ? times.tuned_ms : times.default_ms);
-        for (const codegen::TuningRecord &r : confirmation_records(w, times, round_time)) db.append(options.db, r);
+        for (const codegen::TuningRecord &r : confirmation_records(w, times, round_time, wins)) db.append(options.db, r);
     }
     result.model_default_ms = median(default_lib.run_ms);
     result.model_tuned_ms = median(tuned_lib.run_ms);

@@ -16,6 +16,7 @@
 // Nothing is appended before all rounds are measured: a kill loses this phase only, never a trial.
 #pragma once
 
+#include "codegen/InModelVerdict.h"
 #include "codegen/KernelSignature.h"
 #include "codegen/TuningDatabase.h"
 #include "ir/Graph.h"
@@ -34,15 +35,11 @@ struct ConfirmationWorkload {
     std::optional<codegen::TuningRecord> tuned_record; // the best isolated trial, when it beats the default
 };
 
-struct InModelTimes {
-    double default_ms = 0, tuned_ms = 0; // median per call inside whole-model runs
-};
-
-// The records one round appends for a tuned workload: both schedules with their in-model times
-// and the round's time (the default first, so a kill between the two lines leaves the default
-// as the round's only, hence winning, record).
-std::vector<codegen::TuningRecord> confirmation_records(const ConfirmationWorkload &w, const InModelTimes &times,
-                                                        int64_t round_time);
+// The records one round appends for a tuned workload: both schedules with their in-model times,
+// the round's time and the verdict ("chosen"). The default goes first, so a kill between the two
+// lines leaves a round without a chosen tuned record, which applies the default.
+std::vector<codegen::TuningRecord> confirmation_records(const ConfirmationWorkload &w, const codegen::InModelTimes &times,
+                                                        int64_t round_time, bool tuned_chosen);
 
 // A round's unix_time: now, or one past the database's latest confirmation if that is not older
 // (best() compares only the records of a workload's latest round).

@@ -43,6 +43,10 @@ void add_tune_command(CLI::App &app, int &exit_status) {
     command->add_option("--confirm-share", options->tune.confirm_share,
                         "Share of the budget kept for confirming tuned schedules inside the whole model (0: off)")
         ->check(CLI::Range(0.0, 0.9));
+    command->add_option("--confirm-margin", options->tune.confirm_margin,
+                        "How much faster inside the model a tuned schedule must be to be applied (a fraction of "
+                        "the default's time; it must also win most rounds)")
+        ->check(CLI::Range(0.0, 0.5));
     command->add_flag("-q,--quiet", options->quiet, "No progress display, even on a terminal");
     command->callback([options, &exit_status] {
         options->tune.budget_seconds = parse_duration(options->budget);

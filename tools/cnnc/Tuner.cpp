@@ -101,6 +101,11 @@ class Tuner {
         if (db_.skipped_lines() > 0)
             fmt::print(stderr, "cnnc tune: {}: skipped {} line(s) that are not records (a cut-off write?)\n",
                        options.db, db_.skipped_lines());
+        if (db_.stale_records() > 0)
+            fmt::print(stderr,
+                       "cnnc tune: {}: {} record(s) of another code generation are kept but not resumed from "
+                       "(this build: {})\n",
+                       options.db, db_.stale_records(), codegen::generator_generation());
         collect(g);
     }
 
@@ -143,6 +148,7 @@ class Tuner {
   private:
     void collect(const ir::Graph &g) {
         const codegen::ModelPlan plan = codegen::plan_model(g, target_);
+        const std::string generation = codegen::generator_generation();
         std::map<std::string, size_t> index;
         for (const codegen::KernelPlan &k : plan.kernels) {
             const std::string key = codegen::workload_key(g, k.op, k.result_index, target_);
@@ -182,7 +188,7 @@ class Tuner {
                 w.estimates.push_back(estimate);
             }
             for (const codegen::TuningRecord &r : db_.records())
-                if (r.workload == w.key) {
+                if (r.workload == w.key && r.generator == generation) {
                     w.tried.insert(r.schedule.to_string());
                     if (r.schedule.to_string() == w.default_schedule.to_string() && r.valid) {
                         w.default_ms = r.median_ms;

@@ -44,6 +44,9 @@ struct TuneOptions {
     // The share of the budget kept for the in-model confirmation (InModelConfirmation.h); it runs
     // at least one compile of the model and a few bench rounds even past the budget. 0: none.
     double confirm_share = 0.15;
+    // How much faster in the model (a fraction of the default's time) a tuned schedule must be to
+    // be chosen; it must also be faster in most rounds (codegen/InModelVerdict.h).
+    double confirm_margin = 0.03;
 };
 
 // What the in-model confirmation measured.
