@@ -51,9 +51,84 @@ std::map<ir::ValueId, std::vector<BufferShape>> operand_shapes(const ir::Graph &
     return shapes;
 }
 
+// run(): the kernels in order, except that each concurrent stage is one halide_do_par_for over
+// its branches. Halide's pool nests the kernels' own parallel loops inside a branch, so a thread
+// whose branch is done helps with the others. A failing kernel's status, index and Halide message
+// are kept per branch (no two threads write one slot); after the stage the lowest failing index
+// wins, and its message is handed to the calling thread through halide_error, where the runtime
+// reads it.
+std::string run_function(const ModelPlan &plan) {
+    const int32_t count = static_cast<int32_t>(plan.kernels.size());
+    if (plan.concurrent.empty())
+        return fmt::format("int run(unsigned char *arena, const unsigned char *weights, int32_t *failed) {{\n"
+                           "    for (int32_t i = 0; i < {}; ++i)\n"
+                           "        if (int status = kernels[i].call(arena, weights)) {{\n"
+                           "            *failed = i;\n            return status;\n        }}\n"
+                           "    return 0;\n}}\n\n",
+                           count);
+    std::string src = "struct branch_kernels {\n    int32_t count;\n    const int32_t *kernels;\n};\n\n"
+                      "// kernels [begin, end); a stage with branches runs them concurrently.\n"
+                      "struct step {\n    int32_t begin, end, num_branches;\n    const branch_kernels *branches;\n};\n\n";
+    std::vector<std::string> steps;
+    size_t widest = 0;
+    int32_t next = 0;
+    for (size_t s = 0; s < plan.concurrent.size(); ++s) {
+        const ConcurrentKernels &stage = plan.concurrent[s];
+        if (next < stage.begin) steps.push_back(fmt::format("    {{{}, {}, 0, nullptr}}", next, stage.begin));
+        std::vector<std::string> rows;
+        for (size_t b = 0; b < stage.branches.size(); ++b) {
+            src += fmt::format("const int32_t stage_{}_branch_{}[] = {{{}}};\n", s, b, fmt::join(stage.branches[b], ", "));
+            rows.push_back(fmt::format("{{{}, stage_{}_branch_{}}}", stage.branches[b].size(), s, b));
+        }
+        src += fmt::format("const branch_kernels stage_{}[] = {{{}}};\n", s, fmt::join(rows, ", "));
+        steps.push_back(fmt::format("    {{{}, {}, {}, stage_{}}}", stage.begin, stage.end, stage.branches.size(), s));
+        widest = std::max(widest, stage.branches.size());
+        next = stage.end;
+    }
+    if (next < count) steps.push_back(fmt::format("    {{{}, {}, 0, nullptr}}", next, count));
+    src += fmt::format("\nconst step steps[] = {{\n{}\n}};\n\n", fmt::join(steps, ",\n"));
+    src += fmt::format(
+        "struct stage_run {{\n"
+        "    unsigned char *arena;\n    const unsigned char *weights;\n    const branch_kernels *branches;\n"
+        "    int status[{0}];\n    int32_t failed[{0}];\n    std::string message[{0}];\n}};\n\n"
+        "int run_branch(void *, int b, uint8_t *closure) {{\n"
+        "    stage_run &stage = *reinterpret_cast<stage_run *>(closure);\n"
+        "    const branch_kernels &branch = stage.branches[b];\n"
+        "    cnnc::runtime::clear_halide_message();\n"
+        "    for (int32_t i = 0; i < branch.count; ++i)\n"
+        "        if (int status = kernels[branch.kernels[i]].call(stage.arena, stage.weights)) {{\n"
+        "            stage.status[b] = status;\n            stage.failed[b] = branch.kernels[i];\n"
+        "            stage.message[b] = cnnc::runtime::halide_message();\n            return status;\n        }}\n"
+        "    return 0;\n}}\n\n",
+        widest);
+    src += fmt::format(
+        "int run(unsigned char *arena, const unsigned char *weights, int32_t *failed) {{\n"
+        "    for (const step &s : steps) {{\n"
+        "        if (s.num_branches == 0) {{\n"
+        "            for (int32_t i = s.begin; i < s.end; ++i)\n"
+        "                if (int status = kernels[i].call(arena, weights)) {{\n"
+        "                    *failed = i;\n                    return status;\n                }}\n"
+        "            continue;\n        }}\n"
+        "        stage_run stage{{arena, weights, s.branches, {{}}, {{}}, {{}}}};\n"
+        "        const int pool = halide_do_par_for(nullptr, run_branch, 0, s.num_branches, reinterpret_cast<uint8_t *>(&stage));\n"
+        "        if (pool == 0) continue;\n"
+        "        int first = -1;\n"
+        "        for (int b = 0; b < s.num_branches; ++b)\n"
+        "            if (stage.status[b] != 0 && (first < 0 || stage.failed[b] < stage.failed[first])) first = b;\n"
+        "        if (first < 0) {{\n"
+        "            *failed = s.begin; // the thread pool failed, not a kernel\n            return pool;\n        }}\n"
+        "        *failed = stage.failed[first];\n"
+        "        halide_error(nullptr, stage.message[first].c_str());\n"
+        "        return stage.status[first];\n"
+        "    }}\n"
+        "    return 0;\n}}\n\n");
+    return src;
+}
+
 } // namespace
 
-ModelPlan plan_model(const ir::Graph &g, const TargetInfo &target, const TunedSchedules *tuned) {
+ModelPlan plan_model(const ir::Graph &g, const TargetInfo &target, const TunedSchedules *tuned,
+                     const BranchConcurrencyOptions &concurrency) {
     ModelPlan plan;
     plan.alignment = target.gpu() ? 512 : 64;
     const std::vector<ir::OpId> order = ir::topological_order(g);
@@ -86,6 +161,14 @@ ModelPlan plan_model(const ir::Graph &g, const TargetInfo &target, const TunedSc
             if (!rebase_shape(shape, standard, view, rebased)) return false;
         return true;
     };
+    // GPU kernels are queued on one device stream; their branches gain nothing from host threads.
+    std::vector<ConcurrentOps> stages;
+    if (!target.gpu()) stages = concurrent_stages(g, concurrency);
+    for (const ConcurrentOps &stage : stages) {
+        std::vector<ir::OpId> ops;
+        for (const auto &branch : stage.branches) ops.insert(ops.end(), branch.begin(), branch.end());
+        options.concurrent.push_back(std::move(ops));
+    }
     const passes::MemoryPlan memory = passes::plan_memory_layout(g, options);
     plan.arena_bytes = memory.peak_bytes;
     plan.unplanned_bytes = memory.unplanned_bytes;
@@ -134,6 +217,10 @@ ModelPlan plan_model(const ir::Graph &g, const TargetInfo &target, const TunedSc
     // Constants that are graph outputs are read from the blob by the runtime.
     for (ir::ValueId v : g.outputs())
         if (g.constant_data(v)) add_weights(KernelOperand{v, Packing::none, standard_shape(g.type(v))});
+    plan.concurrent = kernel_stages(stages, plan.kernels);
+    plan.memory = memory;
+    const std::vector<std::string> overlaps = concurrent_overlaps(g, plan.memory, plan.kernels, plan.concurrent);
+    internal_assert(overlaps.empty(), "concurrent branches share arena bytes: {}", overlaps.front());
     return plan;
 }
 
@@ -141,7 +228,8 @@ std::string generate_executor(const ir::Graph &g, const ModelPlan &plan) {
     std::string src = fmt::format(
         "// The executor of model '{}', generated by cnnc: calls the kernels in order over one\n"
         "// arena. Do not edit; recompile the model instead.\n"
-        "#include \"runtime/ModelInterface.h\"\n\n#include <HalideRuntime.h>\n\n#include <cstring>\n\n"
+        "#include \"runtime/DeviceRuntime.h\"\n#include \"runtime/ModelInterface.h\"\n\n#include <HalideRuntime.h>\n\n"
+        "#include <cstring>\n#include <string>\n\n"
         "extern \"C\" {{\nextern const unsigned char cnnc_weights_data[];\n",
         g.name);
     std::set<std::string> declared;
@@ -209,12 +297,7 @@ std::string generate_executor(const ir::Graph &g, const ModelPlan &plan) {
     }
     if (kernel_rows.empty()) kernel_rows.push_back("    {\"\", \"\", 0, 0, nullptr, nullptr}");
     src += fmt::format("const cnnc_model_kernel kernels[] = {{\n{}\n}};\n\n", fmt::join(kernel_rows, ",\n"));
-    src += fmt::format("int run(unsigned char *arena, const unsigned char *weights, int32_t *failed) {{\n"
-                       "    for (int32_t i = 0; i < {}; ++i)\n"
-                       "        if (int status = kernels[i].call(arena, weights)) {{\n"
-                       "            *failed = i;\n            return status;\n        }}\n"
-                       "    return 0;\n}}\n\n",
-                       plan.kernels.size());
+    src += run_function(plan);
     auto tensors = [&](const std::string &name, const std::vector<ir::ValueId> &values) {
         std::vector<std::string> rows;
         for (ir::ValueId v : values) {

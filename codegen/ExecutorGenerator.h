@@ -13,9 +13,15 @@
 // those exact strides (part of the signature), and concats and splits placed in this way run no
 // kernel. GPU targets keep dense operands (OpenCL sub-buffers must start aligned), so their
 // concats copy.
+//
+// Branch concurrency (BranchConcurrency.h): run() executes a concurrent stage as one
+// halide_do_par_for over its branches; the first failing kernel of the stage (lowest index) is
+// reported, with the message Halide gave on the thread that ran it.
 #pragma once
 
+#include "codegen/BranchConcurrency.h"
 #include "codegen/KernelSignature.h"
+#include "passes/MemoryPlanner.h"
 
 #include <cstdint>
 #include <map>
@@ -38,10 +44,16 @@ struct ModelPlan {
     // buffer per arena value would take (against arena_bytes).
     int copy_free_concats = 0, copied_concats = 0;
     int64_t unplanned_bytes = 0;
+    // Fork/join regions whose branches the executor runs concurrently (BranchConcurrency.h), and
+    // the memory plan that keeps them apart (for concurrent_overlaps).
+    std::vector<ConcurrentKernels> concurrent;
+    passes::MemoryPlan memory;
 };
 
 // `tuned` (by workload_key()) replaces the template schedules of the workloads it lists.
-ModelPlan plan_model(const ir::Graph &g, const TargetInfo &target, const TunedSchedules *tuned = nullptr);
+// `concurrency` picks the regions whose branches run concurrently (CPU targets only).
+ModelPlan plan_model(const ir::Graph &g, const TargetInfo &target, const TunedSchedules *tuned = nullptr,
+                     const BranchConcurrencyOptions &concurrency = {});
 
 // The executor's C++ source for `plan`.
 std::string generate_executor(const ir::Graph &g, const ModelPlan &plan);

@@ -64,7 +64,7 @@ CompileStats compile_model(const ir::Graph &g, const CompileOptions &options) {
         for (auto &[workload, schedule] : db.best()) tuned.emplace(workload, schedule);
         stats.stale_records = db.stale_records();
     }
-    const ModelPlan plan = plan_model(g, target, &tuned);
+    const ModelPlan plan = plan_model(g, target, &tuned, options.concurrency);
 
     stats.kernels = static_cast<int>(plan.kernels.size());
     for (const KernelPlan &k : plan.kernels)

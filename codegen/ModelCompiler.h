@@ -3,6 +3,7 @@
 // entry point the driver needs from codegen.
 #pragma once
 
+#include "codegen/BranchConcurrency.h"
 #include "codegen/KernelSignature.h"
 #include "ir/Graph.h"
 
@@ -29,6 +30,8 @@ struct CompileOptions {
     // "cnnc" (or empty): the schedule templates; adams2019, mullapudi2016, li2018: that Halide
     // autoscheduler schedules every kernel instead (codegen/Autoscheduler.h).
     std::string scheduler;
+    // Which fork/join regions run their branches concurrently (codegen/BranchConcurrency.h).
+    BranchConcurrencyOptions concurrency;
 };
 
 struct CompileStats {

@@ -165,6 +165,21 @@ class Planner {
             for (ir::ValueId in : g_.op(id).inputs)
                 if (planned(in)) last[at(plan_.root[at(in)])] = std::max(last[at(plan_.root[at(in)])], position[at(id)]);
         }
+        // Concurrent ops: in the span from the first to the last of them every op may run at
+        // any moment, so a buffer alive anywhere in the span is alive over all of it.
+        for (const std::vector<ir::OpId> &ops : options_.concurrent) {
+            if (ops.empty()) continue;
+            int64_t begin = INT64_MAX, end = -1;
+            for (ir::OpId id : ops) {
+                begin = std::min(begin, position[at(id)]);
+                end = std::max(end, position[at(id)]);
+            }
+            for (size_t r = 0; r < n; ++r)
+                if (plan_.root[r] == static_cast<ir::ValueId>(r) && first[r] <= end && begin <= last[r]) {
+                    first[r] = std::min(first[r], begin);
+                    last[r] = std::max(last[r], end);
+                }
+        }
         std::vector<ir::ValueId> roots;
         for (size_t v = 0; v < n; ++v) {
             if (plan_.root[v] < 0) continue;

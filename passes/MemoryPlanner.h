@@ -24,7 +24,8 @@
 //    of the operand, under the same conditions on the results.
 //  * Otherwise the op runs a copy kernel (counted as a copied concat).
 // Lifetimes: a root lives from its first member's definition to its last member's last read
-// (graph inputs from the start, graph outputs to the end, in `boundary_in_arena` mode). Offsets:
+// (graph inputs from the start, graph outputs to the end, in `boundary_in_arena` mode). A root
+// whose lifetime meets the span of a set of concurrent ops is stretched over the whole span. Offsets:
 // roots by decreasing size, each at the lowest aligned offset free of every root whose lifetime
 // intersects its own; a kernel's result never shares bytes with a buffer it reads, except
 // disjoint boxes of one root (checked).
@@ -46,6 +47,11 @@ struct MemoryPlanOptions {
     // May `value` be a strided box inside `root`'s buffer (addressed with the root's strides in
     // the library's layout)? Unset: every value may.
     std::function<bool(ir::ValueId value, ir::ValueId root)> may_be_slice;
+    // Sets of ops that may run at the same time (codegen/BranchConcurrency.h: a fork/join
+    // region's branches run side by side). Every buffer alive at any point between the first and
+    // the last op of a set is kept alive over that whole span, so no two buffers that one of them
+    // may touch while another runs share bytes. Empty: ops run one at a time in order.
+    std::vector<std::vector<ir::OpId>> concurrent;
 };
 
 struct MemoryPlan {

@@ -48,6 +48,17 @@ void add_compile_command(CLI::App &app, int &exit_status) {
                         "Kernel cache folder (default: $CNNC_CACHE_DIR or ~/.cache/cnnc)");
     command->add_option("-j,--jobs", options->compile.jobs, "Kernels compiled in parallel (default: one per core)");
     command->add_flag("-q,--quiet", options->quiet, "No progress display, even on a terminal");
+    command->add_option_function<std::string>(
+               "--branch-concurrency",
+               [options](const std::string &mode) { options->compile.concurrency.mode = codegen::parse_branch_concurrency(mode); },
+               "Run the branches of fork/join regions (Inception modules, projection shortcuts) concurrently: "
+               "off; on (every region); auto (default: only regions whose results are all at most "
+               "--branch-concurrency-max-pixels pixels; docs/branch-concurrency.md)")
+        ->check(CLI::IsMember({"off", "on", "auto"}));
+    command->add_option("--branch-concurrency-max-pixels", options->compile.concurrency.auto_max_pixels,
+                        "With --branch-concurrency auto: the largest result (H*W pixels) a concurrent region may have")
+        ->default_val(options->compile.concurrency.auto_max_pixels)
+        ->check(CLI::PositiveNumber);
     command->add_option("--emit-tests", options->emit_tests,
                         "Also write a standalone CMake + doctest project checking the library to this folder");
     command->callback([options, &exit_status] {
