@@ -145,19 +145,10 @@ void plan_conv_cpu(const ir::Graph &g, const ir::Op &op, KernelPlan &plan, const
     const auto &a = op.attr<ir::Conv2DAttrs>();
     const ir::ValueId w = op.inputs[1];
     const ir::Dims &wd = g.type(w).dims;
-    // Groups narrower than the machine's vector: blocks of whole groups, each lane reducing over
-    // its own group's channels only (GroupedConvKernel.cpp), where some block size fits them.
-    if (std::getenv("CNNC_TMP_NO_BROADCAST") == nullptr && plan.algorithm == "conv-grouped" && wd[0] / a.groups < target.vector_width) {
-        plan.algorithm = "conv-grouped-broadcast";
-        if (conv_candidates(conv_shape_of(a, plan), target).empty()) plan.algorithm = "conv-grouped";
-    }
     const ConvShape shape = conv_shape_of(a, plan);
     if (a.algorithm == "winograd" && winograd_applicable(a, shape))
         return plan_winograd_conv(shape, target, forced, plan);
     Schedule s = forced && blocked_conv_feasible(shape, *forced) ? *forced : default_conv_schedule(shape, target);
-    if (const char *tmp = std::getenv("CNNC_TMP_BCAST"); tmp && shape.grouped_broadcast) {
-        sscanf(tmp, "%d,%d,%d,%d", &s.channel_vectors, &s.pixel_tile, &s.row_tile, &s.reduction_unroll);
-    }
     KernelOperand &weights = plan.inputs[1];
     if (shape.depthwise) {
         weights.packing = Packing::depthwise_weights;
@@ -165,9 +156,7 @@ void plan_conv_cpu(const ir::Graph &g, const ir::Op &op, KernelPlan &plan, const
     } else if (blocked_conv_feasible(shape, s)) {
         const int64_t lanes = static_cast<int64_t>(s.vector_width) * s.channel_vectors;
         weights.packing = Packing::blocked_conv;
-        // A broadcast block reduces over one group's channels for every lane: to the packer it
-        // is a conv with one group per block.
-        weights.groups = shape.grouped_broadcast ? wd[0] / lanes : a.groups;
+        weights.groups = a.groups;
         weights.shape = dense_shape({lanes, blocked_reduction(shape, s) / (wd[2] * wd[3]), wd[3], wd[2],
                                      (wd[0] + lanes - 1) / lanes});
     } else {
@@ -370,10 +359,6 @@ KernelPlan plan_kernel(const ir::Graph &g, ir::OpId op_id, int result_index, con
     if (const char *wrong = std::getenv(wrong_kernel_variable); wrong && plan.algorithm == wrong) sig += wrong_kernel_mark;
     // The CPU depthwise kernel's generation: its code changed for the same plan, so cached
     // objects of older ones are stale.
-    // The CPU grouped kernels' generations (GroupedConvKernel.cpp; ConvKernels.cpp's generic
-    // one, 2: groups that do not fill a vector are guarded), for the same reason.
-    if (plan.algorithm == "conv-grouped-broadcast") sig += "|grouped-broadcast-kernel=1";
-    if (plan.algorithm == "conv-grouped-generic" && !target.gpu()) sig += "|grouped-generic-kernel=2";
     if (plan.algorithm == "conv-depthwise" && !target.gpu())
         sig += fmt::format("|depthwise-kernel={}", depthwise_kernel_version);
     plan.signature = sig;
