@@ -4,9 +4,11 @@
 that load from other processes falls on all of them alike.
 
 Each round runs `cnnc bench LIB --threads T --runs N --json` once per variant, in a rotated order;
-a variant's figure is the median over rounds of the per-round medians (and the lowest per-round
-median, the least disturbed). The 1-minute load average is printed per round: on a shared
-machine, compare variants only within one run of this script.
+a variant's figures are the median over rounds of the per-round medians, and the median over
+rounds of the per-round fastest runs (the least disturbed by other processes: on a loaded
+machine the per-round medians swing by 2x, the fastest runs much less). The 1-minute load
+average is printed per round: on a shared machine, compare variants only within one run of this
+script.
 
   bench/branch_concurrency.py --cnnc build/tools/cnnc zoo:googlenet zoo:resnet50 --rounds 7
 """
@@ -29,7 +31,8 @@ def compile_variant(cnnc, model, mode, extra, folder):
 def bench(cnnc, lib, threads, runs):
     out = subprocess.run([cnnc, "bench", lib, "--threads", str(threads), "--runs", str(runs), "--json"],
                          check=True, capture_output=True, text=True).stdout
-    return json.loads(out)["latency_ms"]["median"]
+    latency = json.loads(out)["latency_ms"]
+    return latency["median"], latency["min"]
 
 
 def main():
@@ -47,21 +50,25 @@ def main():
     for model in args.models:
         libs = {m: compile_variant(args.cnnc, model, m, [], folder) for m in modes}
         times = {m: [] for m in modes}
+        fastest = {m: [] for m in modes}
         for r in range(args.rounds):
             order = modes[r % len(modes):] + modes[:r % len(modes)]
             for m in order:
-                times[m].append(bench(args.cnnc, libs[m], args.threads, args.runs))
+                median, best = bench(args.cnnc, libs[m], args.threads, args.runs)
+                times[m].append(median)
+                fastest[m].append(best)
             load = os.getloadavg()[0]
-            print(f"{model} round {r + 1}: " + ", ".join(f"{m} {times[m][-1]:.2f}" for m in modes) +
-                  f" ms (load {load:.1f})", file=sys.stderr, flush=True)
-        base = statistics.median(times[modes[0]])
+            print(f"{model} round {r + 1}: " + ", ".join(f"{m} {times[m][-1]:.2f}/{fastest[m][-1]:.2f}" for m in modes) +
+                  f" ms median/fastest (load {load:.1f})", file=sys.stderr, flush=True)
+        base, base_fast = statistics.median(times[modes[0]]), statistics.median(fastest[modes[0]])
         for m in modes:
-            med = statistics.median(times[m])
-            print(f"{model}: {m:4s} median {med:8.2f} ms  best round {min(times[m]):8.2f} ms  "
-                  f"({med / base:.3f}x of {modes[0]})", flush=True)
-        wins = sum(a < b for a, b in zip(times[modes[1]], times[modes[0]])) if len(modes) > 1 else 0
-        if len(modes) > 1:
-            print(f"{model}: {modes[1]} faster than {modes[0]} in {wins} of {args.rounds} rounds", flush=True)
+            med, fast = statistics.median(times[m]), statistics.median(fastest[m])
+            print(f"{model}: {m:4s} median {med:8.2f} ms ({med / base:.3f}x of {modes[0]}); fastest run "
+                  f"{fast:8.2f} ms ({fast / base_fast:.3f}x)", flush=True)
+        for m in modes[1:]:
+            wins = sum(a < b for a, b in zip(fastest[m], fastest[modes[0]]))
+            print(f"{model}: {m} fastest run below {modes[0]}'s in {wins} of {args.rounds} rounds", flush=True)
+        print(f"{model}: load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
 
 
 if __name__ == "__main__":

@@ -63,40 +63,100 @@ void check_independent(const ir::Graph &g, const ConcurrentOps &stage) {
         }
 }
 
+using Mark = std::pair<int64_t, int64_t>; // (group, branch)
+
+// Where each region sits: the marks of its fork when the fork lies in a branch of another region
+// (schedule-branches gives a nested region's fork the enclosing branch's marks). The fork is the
+// earliest op outside the region that its ops read: every operand of a region's interior comes
+// from the fork, from the interior (nested regions' ops included) or from a constant.
+std::map<int64_t, Mark> region_parents(const ir::Graph &g, const std::vector<ir::OpId> &order) {
+    std::vector<size_t> position(g.ops().size(), 0);
+    for (size_t i = 0; i < order.size(); ++i) position[static_cast<size_t>(order[i])] = i;
+    std::map<int64_t, ir::OpId> fork;
+    for (ir::OpId id : order) {
+        const int64_t group = g.op(id).plan.group;
+        if (group < 0) continue;
+        for (ir::ValueId in : g.op(id).inputs) {
+            const ir::OpId p = g.value(in).producer;
+            if (p < 0 || g.op(p).kind == ir::OpKind::constant || g.op(p).plan.group == group) continue;
+            auto [it, fresh] = fork.emplace(group, p);
+            if (!fresh && position[static_cast<size_t>(p)] < position[static_cast<size_t>(it->second)]) it->second = p;
+        }
+    }
+    std::map<int64_t, Mark> parents;
+    for (const auto &[group, f] : fork)
+        if (g.op(f).plan.group >= 0) parents[group] = {g.op(f).plan.group, g.op(f).plan.branch};
+    return parents;
+}
+
+// Splits `ops` (in execution order, each with its marks outermost first) into runs of one region
+// at `depth`, makes a stage of each run with two or more branches that the options select, and
+// recurses into every branch for the regions nested there.
+void build_stages(const ir::Graph &g, const std::vector<std::pair<ir::OpId, std::vector<Mark>>> &ops, size_t depth,
+                  int parent, int parent_branch, const BranchConcurrencyOptions &options,
+                  std::vector<ConcurrentOps> &stages) {
+    size_t i = 0;
+    while (i < ops.size()) {
+        if (ops[i].second.size() <= depth) {
+            ++i;
+            continue;
+        }
+        const int64_t group = ops[i].second[depth].first;
+        std::vector<std::vector<std::pair<ir::OpId, std::vector<Mark>>>> branches;
+        std::map<int64_t, size_t> index; // branch mark -> position in `branches`, by first op
+        for (; i < ops.size() && ops[i].second.size() > depth && ops[i].second[depth].first == group; ++i) {
+            auto [it, fresh] = index.emplace(ops[i].second[depth].second, branches.size());
+            if (fresh) branches.emplace_back();
+            branches[it->second].push_back(ops[i]);
+        }
+        ConcurrentOps stage;
+        stage.group = group;
+        stage.parent = parent;
+        stage.parent_branch = parent_branch;
+        for (const auto &branch : branches) {
+            stage.branches.emplace_back();
+            for (const auto &op : branch) stage.branches.back().push_back(op.first);
+        }
+        int inner_parent = parent, here = static_cast<int>(stages.size());
+        if (branches.size() >= 2) {
+            check_independent(g, stage);
+            if (selected(g, stage, options)) {
+                stages.push_back(std::move(stage));
+                inner_parent = here;
+            }
+        }
+        for (size_t b = 0; b < branches.size(); ++b)
+            build_stages(g, branches[b], depth + 1, inner_parent, inner_parent == here ? static_cast<int>(b) : parent_branch,
+                         options, stages);
+    }
+}
+
 } // namespace
 
 std::vector<ConcurrentOps> concurrent_stages(const ir::Graph &g, const BranchConcurrencyOptions &options) {
     std::vector<ConcurrentOps> stages;
     if (options.mode == BranchConcurrencyMode::off) return stages;
     const std::vector<bool> live = ir::live_ops(g);
-    // Runs of consecutive ops of one region. Constants and inputs run nothing and dead ops are not
-    // planned, so they neither start nor break a run.
-    std::vector<std::vector<ir::OpId>> runs;
-    int64_t current = -1;
-    for (ir::OpId id : ir::topological_order(g)) {
+    const std::vector<ir::OpId> order = ir::topological_order(g);
+    const std::map<int64_t, Mark> parents = region_parents(g, order);
+    // Each op with its marks from the outermost region in; constants and inputs run nothing and
+    // dead ops are not planned, so they neither start nor break a run.
+    std::vector<std::pair<ir::OpId, std::vector<Mark>>> ops;
+    for (ir::OpId id : order) {
         const ir::Op &op = g.op(id);
         if (!live[static_cast<size_t>(id)] || op.kind == ir::OpKind::input || op.kind == ir::OpKind::constant) continue;
-        if (op.plan.group < 0) {
-            current = -1;
-            continue;
+        std::vector<Mark> marks;
+        for (Mark m{op.plan.group, op.plan.branch}; m.first >= 0;) {
+            marks.push_back(m);
+            internal_assert(marks.size() <= parents.size() + 1, "region {} is nested in itself", op.plan.group);
+            auto it = parents.find(m.first);
+            if (it == parents.end()) break;
+            m = it->second;
         }
-        if (op.plan.group != current) runs.emplace_back();
-        current = op.plan.group;
-        runs.back().push_back(id);
+        std::reverse(marks.begin(), marks.end());
+        ops.emplace_back(id, std::move(marks));
     }
-    for (const auto &run : runs) {
-        ConcurrentOps stage;
-        stage.group = g.op(run.front()).plan.group;
-        std::map<int64_t, size_t> index; // branch mark -> position in stage.branches, by first op
-        for (ir::OpId id : run) {
-            auto [it, fresh] = index.emplace(g.op(id).plan.branch, stage.branches.size());
-            if (fresh) stage.branches.emplace_back();
-            stage.branches[it->second].push_back(id);
-        }
-        if (stage.branches.size() < 2) continue;
-        check_independent(g, stage);
-        if (selected(g, stage, options)) stages.push_back(std::move(stage));
-    }
+    build_stages(g, ops, 0, -1, -1, options, stages);
     return stages;
 }
 
@@ -105,7 +165,11 @@ std::vector<ConcurrentKernels> kernel_stages(const std::vector<ConcurrentOps> &s
     std::map<ir::OpId, std::vector<int32_t>> kernels_of;
     for (size_t k = 0; k < kernels.size(); ++k) kernels_of[kernels[k].op].push_back(static_cast<int32_t>(k));
     std::vector<ConcurrentKernels> result;
-    for (const ConcurrentOps &stage : stages) {
+    // Per op stage: its index in `result` (-1: dropped) and where each of its branches went.
+    std::vector<int> kept(stages.size(), -1);
+    std::vector<std::vector<int>> branch_at(stages.size());
+    for (size_t s = 0; s < stages.size(); ++s) {
+        const ConcurrentOps &stage = stages[s];
         ConcurrentKernels mapped;
         mapped.begin = INT32_MAX;
         mapped.end = -1;
@@ -116,6 +180,7 @@ std::vector<ConcurrentKernels> kernel_stages(const std::vector<ConcurrentOps> &s
                 auto it = kernels_of.find(id);
                 if (it != kernels_of.end()) ks.insert(ks.end(), it->second.begin(), it->second.end());
             }
+            branch_at[s].push_back(ks.empty() ? -1 : static_cast<int>(mapped.branches.size()));
             if (ks.empty()) continue; // e.g. a branch that is only an in-place split
             std::sort(ks.begin(), ks.end());
             mapped.begin = std::min(mapped.begin, ks.front());
@@ -127,6 +192,18 @@ std::vector<ConcurrentKernels> kernel_stages(const std::vector<ConcurrentOps> &s
         // The executor runs kernels [begin, end) as the stage, so they must all belong to it.
         internal_assert(count == mapped.end - mapped.begin, "region {}: its kernels {}..{} are not contiguous ({} of them)",
                         stage.group, mapped.begin, mapped.end - 1, count);
+        // The nearest enclosing stage that was kept; a dropped one's kernels run in its parent's branch.
+        int p = stage.parent, pb = stage.parent_branch;
+        while (p >= 0 && kept[static_cast<size_t>(p)] < 0) {
+            pb = stages[static_cast<size_t>(p)].parent_branch;
+            p = stages[static_cast<size_t>(p)].parent;
+        }
+        if (p >= 0) {
+            mapped.parent = kept[static_cast<size_t>(p)];
+            mapped.parent_branch = branch_at[static_cast<size_t>(p)][static_cast<size_t>(pb)];
+            internal_assert(mapped.parent_branch >= 0, "region {}: nested in a branch without kernels", stage.group);
+        }
+        kept[s] = static_cast<int>(result.size());
         result.push_back(std::move(mapped));
     }
     return result;

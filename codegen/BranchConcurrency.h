@@ -46,14 +46,18 @@ struct BranchConcurrencyOptions {
 BranchConcurrencyMode parse_branch_concurrency(const std::string &text);
 const char *branch_concurrency_name(BranchConcurrencyMode mode);
 
-// The ops of one concurrent stage, per branch in the order they run.
+// The ops of one concurrent stage, per branch in the order they run (a branch lists the ops of
+// the stages nested in it too). A region nested in a branch of another (Inception: the 3x3
+// branches after the merged 1x1 of one side) is a stage of its own run inside that branch.
 struct ConcurrentOps {
     int64_t group = -1;
     std::vector<std::vector<ir::OpId>> branches;
+    int parent = -1, parent_branch = -1; // the enclosing stage (an index before this one), -1: none
 };
 
-// The stages the options select in `g` (ops in ir::topological_order, live ops only), checked
-// independent: no op of a stage reads what another branch of the stage produces.
+// The stages the options select in `g` (ops in ir::topological_order, live ops only), enclosing
+// stages before the ones nested in them, checked independent: no op of a stage reads what another
+// branch of the stage produces.
 std::vector<ConcurrentOps> concurrent_stages(const ir::Graph &g, const BranchConcurrencyOptions &options);
 
 // A stage as the executor runs it: kernels [begin, end) of the plan, split into branches of
@@ -61,10 +65,12 @@ std::vector<ConcurrentOps> concurrent_stages(const ir::Graph &g, const BranchCon
 struct ConcurrentKernels {
     int32_t begin = 0, end = 0;
     std::vector<std::vector<int32_t>> branches;
+    int32_t parent = -1, parent_branch = -1; // the enclosing stage, whose branch runs this one
 };
 
 // Maps op stages onto the kernel list (kernels of in-place ops are gone); stages left with fewer
-// than two branches of kernels are dropped.
+// than two branches of kernels are dropped, and the stages nested in them move to the enclosing
+// stage's branch. Enclosing stages come before the ones nested in them.
 std::vector<ConcurrentKernels> kernel_stages(const std::vector<ConcurrentOps> &stages,
                                              const std::vector<KernelPlan> &kernels);
 

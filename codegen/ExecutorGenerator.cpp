@@ -52,11 +52,12 @@ std::map<ir::ValueId, std::vector<BufferShape>> operand_shapes(const ir::Graph &
 }
 
 // run(): the kernels in order, except that each concurrent stage is one halide_do_par_for over
-// its branches. Halide's pool nests the kernels' own parallel loops inside a branch, so a thread
-// whose branch is done helps with the others. A failing kernel's status, index and Halide message
-// are kept per branch (no two threads write one slot); after the stage the lowest failing index
-// wins, and its message is handed to the calling thread through halide_error, where the runtime
-// reads it.
+// its branches; a branch runs its kernels and the stages nested in it in order. Halide's pool
+// nests the kernels' own parallel loops (and nested stages) inside a branch, so a thread whose
+// branch is done helps with the others. A failing kernel's status, index and Halide message are
+// kept per branch (no two threads write one slot); after the stage the lowest failing index wins,
+// and its message is handed to the calling thread through halide_error, where the runtime (or the
+// enclosing branch) reads it.
 std::string run_function(const ModelPlan &plan) {
     const int32_t count = static_cast<int32_t>(plan.kernels.size());
     if (plan.concurrent.empty())
@@ -66,62 +67,94 @@ std::string run_function(const ModelPlan &plan) {
                            "            *failed = i;\n            return status;\n        }}\n"
                            "    return 0;\n}}\n\n",
                            count);
-    std::string src = "struct branch_kernels {\n    int32_t count;\n    const int32_t *kernels;\n};\n\n"
-                      "// kernels [begin, end); a stage with branches runs them concurrently.\n"
-                      "struct step {\n    int32_t begin, end, num_branches;\n    const branch_kernels *branches;\n};\n\n";
-    std::vector<std::string> steps;
+    std::string src = "// A branch's items in order: a kernel index, or -(s + 1) for nested stage s.\n"
+                      "struct branch_items {\n    int32_t count;\n    const int32_t *items;\n};\n\n"
+                      "struct stage_desc {\n    int32_t begin, num_branches;\n    const branch_items *branches;\n};\n\n";
     size_t widest = 0;
+    std::vector<std::string> stage_rows;
+    for (size_t s = 0; s < plan.concurrent.size(); ++s) {
+        const ConcurrentKernels &stage = plan.concurrent[s];
+        std::vector<std::string> rows;
+        for (size_t b = 0; b < stage.branches.size(); ++b) {
+            std::vector<int32_t> items;
+            const std::vector<int32_t> &ks = stage.branches[b];
+            for (size_t i = 0; i < ks.size();) {
+                int32_t nested = -1;
+                for (size_t c = s + 1; c < plan.concurrent.size(); ++c)
+                    if (plan.concurrent[c].parent == static_cast<int32_t>(s) &&
+                        plan.concurrent[c].parent_branch == static_cast<int32_t>(b) && plan.concurrent[c].begin == ks[i])
+                        nested = static_cast<int32_t>(c);
+                if (nested < 0) {
+                    items.push_back(ks[i++]);
+                    continue;
+                }
+                items.push_back(-(nested + 1));
+                while (i < ks.size() && ks[i] < plan.concurrent[static_cast<size_t>(nested)].end) ++i;
+            }
+            src += fmt::format("const int32_t stage_{}_branch_{}[] = {{{}}};\n", s, b, fmt::join(items, ", "));
+            rows.push_back(fmt::format("{{{}, stage_{}_branch_{}}}", items.size(), s, b));
+        }
+        src += fmt::format("const branch_items stage_{}_branches[] = {{{}}};\n", s, fmt::join(rows, ", "));
+        stage_rows.push_back(fmt::format("    {{{}, {}, stage_{}_branches}}", stage.begin, stage.branches.size(), s));
+        widest = std::max(widest, stage.branches.size());
+    }
+    src += fmt::format("\nconst stage_desc stages[] = {{\n{}\n}};\n\n", fmt::join(stage_rows, ",\n"));
+    // Top-level steps: kernels [begin, end) one at a time, or a stage.
+    std::vector<std::string> steps;
     int32_t next = 0;
     for (size_t s = 0; s < plan.concurrent.size(); ++s) {
         const ConcurrentKernels &stage = plan.concurrent[s];
-        if (next < stage.begin) steps.push_back(fmt::format("    {{{}, {}, 0, nullptr}}", next, stage.begin));
-        std::vector<std::string> rows;
-        for (size_t b = 0; b < stage.branches.size(); ++b) {
-            src += fmt::format("const int32_t stage_{}_branch_{}[] = {{{}}};\n", s, b, fmt::join(stage.branches[b], ", "));
-            rows.push_back(fmt::format("{{{}, stage_{}_branch_{}}}", stage.branches[b].size(), s, b));
-        }
-        src += fmt::format("const branch_kernels stage_{}[] = {{{}}};\n", s, fmt::join(rows, ", "));
-        steps.push_back(fmt::format("    {{{}, {}, {}, stage_{}}}", stage.begin, stage.end, stage.branches.size(), s));
-        widest = std::max(widest, stage.branches.size());
+        if (stage.parent >= 0) continue;
+        if (next < stage.begin) steps.push_back(fmt::format("    {{{}, {}, -1}}", next, stage.begin));
+        steps.push_back(fmt::format("    {{{}, {}, {}}}", stage.begin, stage.end, s));
         next = stage.end;
     }
-    if (next < count) steps.push_back(fmt::format("    {{{}, {}, 0, nullptr}}", next, count));
-    src += fmt::format("\nconst step steps[] = {{\n{}\n}};\n\n", fmt::join(steps, ",\n"));
+    if (next < count) steps.push_back(fmt::format("    {{{}, {}, -1}}", next, count));
+    src += "// Kernels [begin, end) in order, or (stage >= 0) that stage.\n"
+           "struct step {\n    int32_t begin, end, stage;\n};\n\n";
+    src += fmt::format("const step steps[] = {{\n{}\n}};\n\n", fmt::join(steps, ",\n"));
     src += fmt::format(
         "struct stage_run {{\n"
-        "    unsigned char *arena;\n    const unsigned char *weights;\n    const branch_kernels *branches;\n"
+        "    unsigned char *arena;\n    const unsigned char *weights;\n    const stage_desc *stage;\n"
         "    int status[{0}];\n    int32_t failed[{0}];\n    std::string message[{0}];\n}};\n\n"
+        "int run_stage(int32_t s, unsigned char *arena, const unsigned char *weights, int32_t *failed);\n\n"
         "int run_branch(void *, int b, uint8_t *closure) {{\n"
-        "    stage_run &stage = *reinterpret_cast<stage_run *>(closure);\n"
-        "    const branch_kernels &branch = stage.branches[b];\n"
+        "    stage_run &run = *reinterpret_cast<stage_run *>(closure);\n"
+        "    const branch_items &branch = run.stage->branches[b];\n"
         "    cnnc::runtime::clear_halide_message();\n"
-        "    for (int32_t i = 0; i < branch.count; ++i)\n"
-        "        if (int status = kernels[branch.kernels[i]].call(stage.arena, stage.weights)) {{\n"
-        "            stage.status[b] = status;\n            stage.failed[b] = branch.kernels[i];\n"
-        "            stage.message[b] = cnnc::runtime::halide_message();\n            return status;\n        }}\n"
-        "    return 0;\n}}\n\n",
-        widest);
-    src += fmt::format(
+        "    for (int32_t i = 0; i < branch.count; ++i) {{\n"
+        "        const int32_t item = branch.items[i];\n"
+        "        int32_t failed = item;\n"
+        "        const int status = item >= 0 ? kernels[item].call(run.arena, run.weights)\n"
+        "                                     : run_stage(-item - 1, run.arena, run.weights, &failed);\n"
+        "        if (status != 0) {{\n"
+        "            run.status[b] = status;\n            run.failed[b] = failed;\n"
+        "            run.message[b] = cnnc::runtime::halide_message();\n            return status;\n        }}\n"
+        "    }}\n"
+        "    return 0;\n}}\n\n"
+        "int run_stage(int32_t s, unsigned char *arena, const unsigned char *weights, int32_t *failed) {{\n"
+        "    stage_run run{{arena, weights, &stages[s], {{}}, {{}}, {{}}}};\n"
+        "    const int pool = halide_do_par_for(nullptr, run_branch, 0, stages[s].num_branches, reinterpret_cast<uint8_t *>(&run));\n"
+        "    if (pool == 0) return 0;\n"
+        "    int first = -1;\n"
+        "    for (int b = 0; b < stages[s].num_branches; ++b)\n"
+        "        if (run.status[b] != 0 && (first < 0 || run.failed[b] < run.failed[first])) first = b;\n"
+        "    if (first < 0) {{\n"
+        "        *failed = stages[s].begin; // the thread pool failed, not a kernel\n        return pool;\n    }}\n"
+        "    *failed = run.failed[first];\n"
+        "    halide_error(nullptr, run.message[first].c_str());\n"
+        "    return run.status[first];\n}}\n\n"
         "int run(unsigned char *arena, const unsigned char *weights, int32_t *failed) {{\n"
         "    for (const step &s : steps) {{\n"
-        "        if (s.num_branches == 0) {{\n"
-        "            for (int32_t i = s.begin; i < s.end; ++i)\n"
-        "                if (int status = kernels[i].call(arena, weights)) {{\n"
-        "                    *failed = i;\n                    return status;\n                }}\n"
+        "        if (s.stage >= 0) {{\n"
+        "            if (int status = run_stage(s.stage, arena, weights, failed)) return status;\n"
         "            continue;\n        }}\n"
-        "        stage_run stage{{arena, weights, s.branches, {{}}, {{}}, {{}}}};\n"
-        "        const int pool = halide_do_par_for(nullptr, run_branch, 0, s.num_branches, reinterpret_cast<uint8_t *>(&stage));\n"
-        "        if (pool == 0) continue;\n"
-        "        int first = -1;\n"
-        "        for (int b = 0; b < s.num_branches; ++b)\n"
-        "            if (stage.status[b] != 0 && (first < 0 || stage.failed[b] < stage.failed[first])) first = b;\n"
-        "        if (first < 0) {{\n"
-        "            *failed = s.begin; // the thread pool failed, not a kernel\n            return pool;\n        }}\n"
-        "        *failed = stage.failed[first];\n"
-        "        halide_error(nullptr, stage.message[first].c_str());\n"
-        "        return stage.status[first];\n"
+        "        for (int32_t i = s.begin; i < s.end; ++i)\n"
+        "            if (int status = kernels[i].call(arena, weights)) {{\n"
+        "                *failed = i;\n                return status;\n            }}\n"
         "    }}\n"
-        "    return 0;\n}}\n\n");
+        "    return 0;\n}}\n\n",
+        widest);
     return src;
 }
 

@@ -13,6 +13,7 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
 
 using namespace cnnc;
@@ -33,8 +34,21 @@ codegen::ModelPlan plan_with(const ir::Graph &g, codegen::BranchConcurrencyMode 
 // one branch reads what a kernel of another branch of the stage writes.
 void check_stage_shape(const ir::Graph &g, const codegen::ModelPlan &plan) {
     int32_t previous_end = 0;
-    for (const codegen::ConcurrentKernels &stage : plan.concurrent) {
-        CHECK(stage.begin >= previous_end);
+    for (size_t s = 0; s < plan.concurrent.size(); ++s) {
+        const codegen::ConcurrentKernels &stage = plan.concurrent[s];
+        if (stage.parent < 0) {
+            CHECK(stage.begin >= previous_end); // top-level stages in order, apart
+            previous_end = stage.end;
+        } else {
+            // A nested stage lies inside one branch of an earlier stage.
+            REQUIRE(stage.parent < static_cast<int32_t>(s));
+            const auto &around = plan.concurrent[static_cast<size_t>(stage.parent)].branches;
+            REQUIRE(stage.parent_branch >= 0);
+            REQUIRE(stage.parent_branch < static_cast<int32_t>(around.size()));
+            const auto &branch = around[static_cast<size_t>(stage.parent_branch)];
+            for (int32_t k = stage.begin; k < stage.end; ++k)
+                CHECK(std::find(branch.begin(), branch.end(), k) != branch.end());
+        }
         CHECK(stage.branches.size() >= 2);
         std::set<int32_t> seen;
         for (const auto &branch : stage.branches) {
@@ -53,7 +67,6 @@ void check_stage_shape(const ir::Graph &g, const codegen::ModelPlan &plan) {
                             CHECK_MESSAGE(in.value != plan.kernels[static_cast<size_t>(writer)].output.value,
                                           g.value(in.value).name);
                     }
-        previous_end = stage.end;
     }
 }
 
@@ -93,11 +106,24 @@ TEST_CASE("branch concurrency on: zoo plans never overlap concurrently live valu
 
 TEST_CASE("branch concurrency: GoogLeNet's nine inception modules, auto takes only the small ones") {
     // After merge-sibling-1x1 a module is two regions: {max pool, pool 1x1} beside {the merged
-    // 1x1 (then an in-place split)}, and nested in the latter's branch {3x3} beside {3x3}.
+    // 1x1 (then an in-place split), and nested in its branch {3x3} beside {3x3}}.
     const ir::Graph g = optimised("zoo:googlenet");
     const codegen::ModelPlan on = plan_with(g, codegen::BranchConcurrencyMode::on);
     CHECK(on.concurrent.size() == 18);
-    for (const auto &stage : on.concurrent) CHECK(stage.branches.size() == 2);
+    int nested = 0;
+    // Inception 5b's 384-channel 1x1 is not merged with the reducers: a third branch there.
+    size_t branches = 0;
+    for (const auto &stage : on.concurrent) {
+        branches += stage.branches.size();
+        if (stage.parent < 0) continue;
+        ++nested;
+        const auto &outer = on.concurrent[static_cast<size_t>(stage.parent)];
+        CHECK(outer.parent < 0);
+        CHECK(on.kernels[static_cast<size_t>(outer.branches[static_cast<size_t>(stage.parent_branch)].front())]
+                  .algorithm == "conv-gemm-1x1"); // the merged 1x1 runs before its nested 3x3s
+    }
+    CHECK(nested == 9);
+    CHECK(branches == 18 * 2 + 1);
     codegen::BranchConcurrencyOptions automatic; // 14x14 and smaller: inception 4a-4e, 5a, 5b
     const codegen::ModelPlan picked = codegen::plan_model(g, codegen::host_target(), nullptr, automatic);
     CHECK(picked.concurrent.size() == 14);
