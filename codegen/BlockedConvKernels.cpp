@@ -16,8 +16,10 @@
 // A grouped conv whose block covers whole groups reduces over the block's groups' channels with
 // zero weights across groups (block-diagonal): up to B/cog x the arithmetic, but every lane busy
 // at full vector width, which beats a per-group kernel of 4- or 8-wide vectors; a block inside
-// one group wastes nothing. Tasks are (row strips x channel blocks), or row strips running every
-// block (task_order 1), so late 7x7 and 14x14 layers still give both cores work.
+// one group wastes nothing. Where the cost model says so, groups narrower than a vector run
+// conv-grouped-broadcast instead (GroupedConvKernel.cpp: no zero weights, a spread input).
+// Tasks are (row strips x channel blocks), or row strips running every block (task_order 1), so
+// late 7x7 and 14x14 layers still give both cores work.
 #include "codegen/BlockedProduct.h"
 
 #include "ir/Error.h"

@@ -1,13 +1,14 @@
 // Halide conv2d dispatch (by the algorithm planned), the generic grouped conv and conv_transpose.
 // The blocked direct (also gemm-1x1 and strided-1x1) CPU kernels live in BlockedConvKernels.cpp,
-// the depthwise one in DepthwiseConvKernel.cpp, im2col + GEMM in Im2colConvKernel.cpp; the
-// generic grouped kernel below serves grouped convs whose groups fit no channel block (e.g. 3
-// channels a group).
+// the depthwise one in DepthwiseConvKernel.cpp, im2col + GEMM in Im2colConvKernel.cpp, blocks of
+// whole narrow groups in GroupedConvKernel.cpp; the generic grouped kernel below serves grouped
+// convs whose groups fit no channel block (e.g. 3 channels a group in 30).
 //
 // Data is NHWC (Halide dims c, x, y, n: channels innermost). Zero padding is materialised once per
 // call into a padded copy rather than tested in the inner loop.
 #include "codegen/BlockedProduct.h"
 #include "codegen/GpuSchedules.h"
+#include "codegen/GroupedConvKernel.h"
 #include "codegen/HalideHelpers.h"
 
 #include "ir/Error.h"
@@ -38,6 +39,8 @@ void build_conv(const ir::Graph &g, const ir::Op &op, const KernelPlan &plan, Ke
     if (plan.schedule.gpu.active()) return build_conv_gpu(g, op, plan, build);
     if (plan.algorithm == "conv-depthwise") return build_depthwise_conv(g, op, plan, build);
     if (plan.algorithm == "conv-im2col-gemm") return build_im2col_conv(g, op, plan, build);
+    if (plan.algorithm == "conv-grouped-broadcast")
+        return build_grouped_broadcast_conv(op, plan, build);
     if (plan.algorithm != "conv-grouped-generic") return build_blocked_conv(g, op, plan, build);
     const auto &a = op.attr<ir::Conv2DAttrs>();
     const ir::Epilogue e = ir::epilogue_of(op);
@@ -74,8 +77,12 @@ void build_conv(const ir::Graph &g, const ir::Op &op, const KernelPlan &plan, Ke
         acc.update().reorder(cg, r.x, r.y, r.z, x, gr, y, n);
         if (s.parallel) acc.update().parallel(y);
         if (cog >= gvec && gvec > 1) {
-            acc.vectorize(cg, gvec);
-            acc.update().vectorize(cg, gvec);
+            // Groups of 3 or 6 channels do not fill whole vectors: the last one is guarded, as a
+            // rounded-up vector would read weights past the group (and past the buffer).
+            const TailStrategy tail =
+                cog % gvec == 0 ? TailStrategy::Auto : TailStrategy::GuardWithIf;
+            acc.vectorize(cg, gvec, tail);
+            acc.update().vectorize(cg, gvec, tail);
         }
         build.output = out;
         build.vars = {c, x, y, n};

@@ -89,6 +89,9 @@ ConvShape conv_shape_of(const ir::Conv2DAttrs &a, const KernelPlan &plan) {
     shape.stride_w = a.stride[1];
     shape.im2col = plan.algorithm == "conv-im2col-gemm";
     shape.pixel_chunks = shape.im2col || plan.algorithm == "conv-strided-1x1";
+    shape.grouped_broadcast = plan.algorithm == "conv-grouped-broadcast";
+    shape.stride_h = a.stride[0];
+    shape.padded = a.pad != ir::Pads{0, 0, 0, 0};
     return shape;
 }
 
@@ -98,6 +101,9 @@ bool blocked_conv_feasible(const ConvShape &c, const Schedule &s) {
     if (s.row_tile > (c.pixel_chunks ? ceil_div(c.width, s.pixel_tile) : c.height)) return false;
     const int64_t lanes = static_cast<int64_t>(s.vector_width) * s.channel_vectors;
     if (c.depthwise) return lanes <= std::max<int64_t>(c.out_channels, s.vector_width);
+    if (c.grouped_broadcast)
+        return s.task_order == 0 && c.out_channels % lanes == 0 &&
+               lanes % (c.out_channels / c.groups) == 0;
     if (c.groups == 1) return lanes <= std::max<int64_t>(c.out_channels, s.vector_width) || c.out_channels % lanes == 0;
     const int64_t cog = c.out_channels / c.groups;
     return c.out_channels % lanes == 0 && (cog % lanes == 0 || lanes % cog == 0);
@@ -107,6 +113,8 @@ int64_t blocked_reduction(const ConvShape &c, const Schedule &s) {
     const int64_t lanes = static_cast<int64_t>(s.vector_width) * s.channel_vectors;
     const int64_t window = c.kernel_h * c.kernel_w;
     if (c.groups == 1) return c.in_channels * window;
+    if (c.grouped_broadcast)
+        return c.in_channels / c.groups * window;
     const int64_t cog = c.out_channels / c.groups, cig = c.in_channels / c.groups;
     return (lanes <= cog ? cig : lanes / cog * cig) * window;
 }
@@ -123,6 +131,10 @@ double estimate_conv_ms(const ConvShape &c, const Schedule &s, const TargetInfo 
     // One reduction step: cv weight vectors loaded, px inputs broadcast (folded into the FMAs),
     // cv x px FMAs; plus loop overhead, which unrolling the reduction amortises.
     double step = std::max(cv * px / 2.0, (cv + px) / 2.0) + 1.0 / s.reduction_unroll;
+    // conv-grouped-broadcast loads each spread input vector for one FMA (lanes of different
+    // groups read different inputs): cv x px input loads and cv weight loads a step.
+    if (c.grouped_broadcast)
+        step = (cv * px + cv) / 2.0 + 1.0 / s.reduction_unroll;
     // Narrower vectors than the machine's do the same work in more instructions.
     step *= static_cast<double>(target.vector_width) / s.vector_width;
     // Accumulators and weight vectors beyond the register file spill to the stack.
@@ -157,6 +169,36 @@ double estimate_conv_ms(const ConvShape &c, const Schedule &s, const TargetInfo 
                   c.kernel_h / far_bytes_per_cycle;
     } else {
         cycles += static_cast<double>(ceil_div(c.height, s.row_tile)) * all_weight_bytes / far_bytes_per_cycle;
+    }
+    if (c.grouped_broadcast) {
+        // Each task spreads its input rows for its block: lanes x cig values per input pixel,
+        // about 1.5 cycles a vector (two scalar loads, a shuffle and a store each). A tile's
+        // spread inputs (kh rows of its pixels' windows) come from L1 while the window of spread
+        // rows (kh + stride rows) fits it, else partly from L2, once per tile (the window's taps
+        // then hit L1).
+        const int64_t cig = c.in_channels / c.groups;
+        const double rows = static_cast<double>(
+            (std::min<int64_t>(s.row_tile, c.height) - 1) * c.stride_h + c.kernel_h);
+        const double columns = static_cast<double>((c.width - 1) * c.stride_w + c.kernel_w);
+        const double vectors = rows * columns * static_cast<double>(lanes * cig) / s.vector_width;
+        cycles += static_cast<double>(blocks * ceil_div(c.height, s.row_tile)) * vectors * 1.5;
+        const double window_bytes = static_cast<double>(c.kernel_h + c.stride_h) * columns *
+                                    static_cast<double>(lanes * cig) * 4.0;
+        const double from_l2 = std::max(0.0, (window_bytes - l1_bytes) / window_bytes);
+        const double tile_bytes =
+            static_cast<double>(c.kernel_h * ((s.pixel_tile - 1) * c.stride_w + c.kernel_w) *
+                                lanes * cig) *
+            4.0;
+        cycles += from_l2 * static_cast<double>(tiles) * tile_bytes / l2_bytes_per_cycle;
+    }
+    if (c.groups > 1 && !c.pixel_chunks && s.task_order == 0) {
+        // A grouped block reads only its own groups' input channels, not the whole input rows
+        // charged above for task order 0 (1/32 of them in ResNeXt's 32 groups).
+        const double read_share = static_cast<double>(steps) /
+                                  static_cast<double>(c.kernel_h * c.kernel_w * c.in_channels);
+        cycles -= (1.0 - read_share) *
+                  static_cast<double>(blocks * ceil_div(c.height, s.row_tile)) * in_row_bytes *
+                  std::min<double>(s.row_tile, c.height) / c.kernel_h / far_bytes_per_cycle;
     }
     const int64_t tasks = parallel_tasks(c, s, blocks);
     const double spread = s.parallel ? imbalance(tasks) / cores : 1.0;
@@ -197,6 +239,30 @@ std::vector<Schedule> conv_candidates(const ConvShape &c, const TargetInfo &targ
     std::vector<Schedule> out;
     for (auto &[ms, s] : ranked) out.push_back(s);
     return out;
+}
+
+bool grouped_broadcast_pays(const ConvShape &block_diagonal, const TargetInfo &target) {
+    ConvShape broadcast = block_diagonal;
+    broadcast.grouped_broadcast = true;
+    const std::vector<Schedule> spread = conv_candidates(broadcast, target);
+    if (spread.empty())
+        return false;
+    const std::vector<Schedule> blocked = conv_candidates(block_diagonal, target);
+    if (blocked.empty())
+        return true;
+    // The blocked kernel first copies a padded input (the broadcast one pads while spreading):
+    // written and read once from beyond L2, on both cores.
+    const double input_bytes =
+        static_cast<double>(
+            ((block_diagonal.width - 1) * block_diagonal.stride_w + block_diagonal.kernel_w) *
+            ((block_diagonal.height - 1) * block_diagonal.stride_h + block_diagonal.kernel_h) *
+            block_diagonal.in_channels) *
+        4.0;
+    const double padded_copy_ms =
+        !block_diagonal.padded ? 0.0
+                               : 2.0 * input_bytes / far_bytes_per_cycle / cores / (ghz * 1e6);
+    return estimate_conv_ms(broadcast, spread.front(), target) <
+           estimate_conv_ms(block_diagonal, blocked.front(), target) + padded_copy_ms;
 }
 
 Schedule default_conv_schedule(const ConvShape &c, const TargetInfo &target) {

@@ -27,6 +27,11 @@ struct ConvShape {
     // conv-im2col-gemm, conv-strided-1x1: a long row whose tasks may take row_tile pixel tiles
     // each (so a task reuses its block's weights across them) instead of one 16th of the row.
     bool pixel_chunks = false;
+    // conv-grouped-broadcast: a block holds whole groups and reduces over one group's input
+    // channels (GroupedConvKernel.cpp), after spreading its input rows once per task.
+    bool grouped_broadcast = false;
+    int64_t stride_h = 1;
+    bool padded = false; // the blocked kernels copy a padded input first
 };
 
 // The shape of the conv `plan` computes (its operand shapes and algorithm already planned).
@@ -44,6 +49,11 @@ double estimate_conv_ms(const ConvShape &shape, const Schedule &s, const TargetI
 
 // Every schedule the template admits for `shape` (feasible ones only), best estimate first.
 std::vector<Schedule> conv_candidates(const ConvShape &shape, const TargetInfo &target);
+
+// Whether a grouped conv (planned as the block-diagonal conv-grouped) is estimated faster as
+// conv-grouped-broadcast: its blocks of whole groups skip the zero weights across groups but
+// spread every input pixel to lanes x cig values first, which a stride of 2 reads 4x as often.
+bool grouped_broadcast_pays(const ConvShape &block_diagonal, const TargetInfo &target);
 
 // The default: the candidate the model ranks first.
 Schedule default_conv_schedule(const ConvShape &shape, const TargetInfo &target);

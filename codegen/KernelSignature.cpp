@@ -138,13 +138,19 @@ std::string conv_algorithm(const ir::Graph &g, const ir::Op &op) {
 }
 
 // The CPU plan of a conv: the blocked kernels (BlockedConvKernels.cpp) with the schedule the cost
-// model ranks first, or `forced`; a grouped conv whose groups fit no channel block runs the
-// generic grouped kernel.
+// model ranks first, or `forced`; a grouped conv with groups narrower than a vector runs
+// conv-grouped-broadcast where the model prefers it, and one whose groups fit no channel block
+// runs the generic grouped kernel.
 void plan_conv_cpu(const ir::Graph &g, const ir::Op &op, KernelPlan &plan, const TargetInfo &target,
                    const Schedule *forced) {
     const auto &a = op.attr<ir::Conv2DAttrs>();
     const ir::ValueId w = op.inputs[1];
     const ir::Dims &wd = g.type(w).dims;
+    // Groups narrower than the machine's vector: blocks of whole groups, each lane reducing over
+    // its own group's channels only (GroupedConvKernel.cpp), where the cost model says it pays.
+    if (plan.algorithm == "conv-grouped" && wd[0] / a.groups < target.vector_width &&
+        grouped_broadcast_pays(conv_shape_of(a, plan), target))
+        plan.algorithm = "conv-grouped-broadcast";
     const ConvShape shape = conv_shape_of(a, plan);
     if (a.algorithm == "winograd" && winograd_applicable(a, shape))
         return plan_winograd_conv(shape, target, forced, plan);
@@ -156,7 +162,9 @@ void plan_conv_cpu(const ir::Graph &g, const ir::Op &op, KernelPlan &plan, const
     } else if (blocked_conv_feasible(shape, s)) {
         const int64_t lanes = static_cast<int64_t>(s.vector_width) * s.channel_vectors;
         weights.packing = Packing::blocked_conv;
-        weights.groups = a.groups;
+        // A broadcast block reduces over one group's channels for every lane: to the packer it
+        // is a conv with one group per block.
+        weights.groups = shape.grouped_broadcast ? wd[0] / lanes : a.groups;
         weights.shape = dense_shape({lanes, blocked_reduction(shape, s) / (wd[2] * wd[3]), wd[3], wd[2],
                                      (wd[0] + lanes - 1) / lanes});
     } else {
@@ -357,6 +365,13 @@ KernelPlan plan_kernel(const ir::Graph &g, ir::OpId op_id, int result_index, con
                        plan.output.shape.to_string(), plan.schedule.to_string());
     if (!target.scheduler.empty()) sig += fmt::format("|scheduler={}({})", target.scheduler, target.scheduler_params);
     if (const char *wrong = std::getenv(wrong_kernel_variable); wrong && plan.algorithm == wrong) sig += wrong_kernel_mark;
+    // The CPU grouped kernels' generations (GroupedConvKernel.cpp; ConvKernels.cpp's generic
+    // one, 2: groups that do not fill a vector are guarded): code changed for the same plan, so
+    // cached objects of older ones are stale.
+    if (plan.algorithm == "conv-grouped-broadcast")
+        sig += "|grouped-broadcast-kernel=1";
+    if (plan.algorithm == "conv-grouped-generic" && !target.gpu())
+        sig += "|grouped-generic-kernel=2";
     // The CPU depthwise kernel's generation: its code changed for the same plan, so cached
     // objects of older ones are stale.
     if (plan.algorithm == "conv-depthwise" && !target.gpu())

@@ -1,0 +1,12 @@
+// The CPU grouped conv for groups narrower than a channel block (conv-grouped-broadcast,
+// GroupedConvKernel.cpp): one block of output channels spans several groups, and each lane
+// multiplies its own group's input channels, broadcast across that group's lanes.
+#pragma once
+
+#include "codegen/HalideHelpers.h"
+
+namespace cnnc::codegen {
+
+void build_grouped_broadcast_conv(const ir::Op &op, const KernelPlan &plan, KernelBuild &build);
+
+} // namespace cnnc::codegen
