@@ -43,12 +43,15 @@ def main():
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--runs", type=int, default=20)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--auto-max-pixels", type=int, default=None,
+                   help="the auto variant's --branch-concurrency-max-pixels (default: cnnc's)")
     p.add_argument("--folder", default=None, help="where the libraries go (default: a temporary folder)")
     args = p.parse_args()
     folder = args.folder or tempfile.mkdtemp(prefix="cnnc-branch-")
     modes = args.modes.split(",")
     for model in args.models:
-        libs = {m: compile_variant(args.cnnc, model, m, [], folder) for m in modes}
+        extra = {"auto": ["--branch-concurrency-max-pixels", str(args.auto_max_pixels)]} if args.auto_max_pixels else {}
+        libs = {m: compile_variant(args.cnnc, model, m, extra.get(m, []), folder) for m in modes}
         times = {m: [] for m in modes}
         fastest = {m: [] for m in modes}
         for r in range(args.rounds):

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <numeric>
 #include <set>
 
 namespace cnnc::codegen {
@@ -58,7 +59,7 @@ std::map<ir::ValueId, std::vector<BufferShape>> operand_shapes(const ir::Graph &
 // kept per branch (no two threads write one slot); after the stage the lowest failing index wins,
 // and its message is handed to the calling thread through halide_error, where the runtime (or the
 // enclosing branch) reads it.
-std::string run_function(const ModelPlan &plan) {
+std::string run_function(const ir::Graph &g, const ModelPlan &plan) {
     const int32_t count = static_cast<int32_t>(plan.kernels.size());
     if (plan.concurrent.empty())
         return fmt::format("int run(unsigned char *arena, const unsigned char *weights, int32_t *failed) {{\n"
@@ -75,7 +76,17 @@ std::string run_function(const ModelPlan &plan) {
     for (size_t s = 0; s < plan.concurrent.size(); ++s) {
         const ConcurrentKernels &stage = plan.concurrent[s];
         std::vector<std::string> rows;
-        for (size_t b = 0; b < stage.branches.size(); ++b) {
+        // Most work first: the pool hands out branches in table order, so the longest one
+        // starts at once and the short ones fill in beside it.
+        std::vector<int64_t> work;
+        for (const auto &branch : stage.branches) {
+            work.push_back(0);
+            for (int32_t k : branch) work.back() += kernel_flops(g, plan.kernels[static_cast<size_t>(k)]);
+        }
+        std::vector<size_t> by_work(stage.branches.size());
+        std::iota(by_work.begin(), by_work.end(), 0);
+        std::stable_sort(by_work.begin(), by_work.end(), [&](size_t a, size_t b) { return work[a] > work[b]; });
+        for (size_t b : by_work) {
             std::vector<int32_t> items;
             const std::vector<int32_t> &ks = stage.branches[b];
             for (size_t i = 0; i < ks.size();) {
@@ -330,7 +341,7 @@ std::string generate_executor(const ir::Graph &g, const ModelPlan &plan) {
     }
     if (kernel_rows.empty()) kernel_rows.push_back("    {\"\", \"\", 0, 0, nullptr, nullptr}");
     src += fmt::format("const cnnc_model_kernel kernels[] = {{\n{}\n}};\n\n", fmt::join(kernel_rows, ",\n"));
-    src += run_function(plan);
+    src += run_function(g, plan);
     auto tensors = [&](const std::string &name, const std::vector<ir::ValueId> &values) {
         std::vector<std::string> rows;
         for (ir::ValueId v : values) {
