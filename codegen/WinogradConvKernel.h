@@ -28,9 +28,13 @@ bool winograd_applicable(const ir::Conv2DAttrs &attrs, const ConvShape &shape);
 // a whole number of register blocks).
 bool winograd_schedule_feasible(const ConvShape &shape, const Schedule &s);
 
-// The template's schedule for `shape` with output tile m (2 by default: see SelectAlgorithm.cpp
-// for why F(4,3) is opt-in).
-Schedule default_winograd_schedule(const ConvShape &shape, const TargetInfo &target, int m = 2);
+// The template's output tile m: 4 from 28x28 outputs up, where F(4,3)'s 4x fewer multiplies and
+// smaller transformed input win; 2 below, where its larger transformed weights (36 points per
+// filter against 16) and ragged edge tiles cost more (measurements: passes/SelectAlgorithm.cpp).
+int default_winograd_tile(const ConvShape &shape);
+
+// The template's schedule for `shape` with output tile m.
+Schedule default_winograd_schedule(const ConvShape &shape, const TargetInfo &target, int m);
 
 // What `cnnc tune` measures for a winograd conv: the feasible schedules over m (2, 4), vector
 // width, channel vectors, register tile, rows per task and task order, the template's first,

@@ -34,6 +34,8 @@ bool winograd_schedule_feasible(const ConvShape &shape, const Schedule &s) {
            (s.task_order == 0 || s.task_order == 1);
 }
 
+int default_winograd_tile(const ConvShape &shape) { return shape.height * shape.width >= 28 * 28 ? 4 : 2; }
+
 Schedule default_winograd_schedule(const ConvShape &shape, const TargetInfo &target, int m) {
     Schedule s;
     s.winograd_tile = m;
@@ -65,7 +67,7 @@ Schedule default_winograd_schedule(const ConvShape &shape, const TargetInfo &tar
 }
 
 std::vector<Schedule> winograd_candidates(const ConvShape &shape, const TargetInfo &target) {
-    const Schedule first = default_winograd_schedule(shape, target);
+    const Schedule first = default_winograd_schedule(shape, target, default_winograd_tile(shape));
     const int registers = target.vector_width >= 16 ? 32 : 16;
     std::vector<std::pair<int, Schedule>> ranked; // (knobs that differ from the template, schedule)
     ranked.emplace_back(-1, first);               // measured first, whatever the loops below cover
@@ -104,7 +106,8 @@ std::vector<Schedule> winograd_candidates(const ConvShape &shape, const TargetIn
 
 void plan_winograd_conv(const ConvShape &shape, const TargetInfo &target, const Schedule *forced, KernelPlan &plan) {
     const Schedule s =
-        forced && winograd_schedule_feasible(shape, *forced) ? *forced : default_winograd_schedule(shape, target);
+        forced && winograd_schedule_feasible(shape, *forced) ? *forced
+                                                             : default_winograd_schedule(shape, target, default_winograd_tile(shape));
     const int64_t t = s.winograd_tile + 2;
     const int64_t lanes = static_cast<int64_t>(s.vector_width) * s.channel_vectors;
     plan.algorithm = "conv-winograd";

@@ -8,28 +8,31 @@
  *                the subsampled pixels (the subsampling is folded into the load), its pixel
  *                tiles running across output rows: about 10% faster than direct at 7x7, even
  *                at 14x14; at 28x28 the direct kernel's row strips win by a third (below).
- *   winograd     3x3, stride 1, dilation 1, g == 1, and by default C_in, C_out >= 128 with
- *                196 <= H_o * W_o <= 784 (14x14 to 28x28); with select-algorithm-winograd
- *                whenever C_in, C_out >= 16. Codegen runs F(2x2,3x3) (2.25x fewer multiplies);
- *                F(4x4,3x3) only through a tuning record ("wino":4). Interleaved A/B runs of
- *                single-layer libraries (bias+relu fused, `cnnc bench --runs 30`, min of 30 ms,
- *                2 or 3 rounds alternating, 2-core AVX-512 machine at load average 12-17, so
- *                only large gaps count), direct -> F(2,3):
- *                  ResNet-50  64@56  2.11 -> 2.17 / 2.11 -> 2.14 / 2.10 -> 2.36
- *                             128@28 1.63 -> 1.33 / 1.62 -> 1.24 / 1.62 -> 1.25
- *                             256@14 1.49 -> 1.10 / 1.46 -> 0.91 / 1.48 -> 0.94
- *                             512@7  2.41 -> 2.67 / 2.15 -> 2.54 / 2.46 -> 2.71
- *                  VGG-16    128@112 402 -> 332 / 460 -> 354   256@56 303 -> 321 / 205 -> 268
- *                             512@28 202 -> 139 / 225 -> 166    512@14 26 -> 12 / 59 -> 36
- *                (64-channel layers: ties; 512@7: the transformed weights, 16 MB, dominate; 256@56:
- *                the transformed input, 13 MB, does; 128@112 wins too, but VGG-sized layers ran
- *                far below the kernels' small-layer GFLOP/s at this load, so the rule stops at 28x28). Rounding: F(2,3) on whole ResNet-50 (64 px)
- *                1.3e-6 of the output's scale vs the reference (the direct kernels: 1.6e-6).
- *                F(4,3) is faster still on ResNet-50's 64@56 (2.05 -> 1.65-1.73 ms) and 128@28
- *                (1.62 -> 0.76-0.79), slower on 256@14 (1.02-1.25) and 512@7 (3.65-3.75), and
- *                rounds 10-40x worse: single layers 6e-6 (64@56), 1.0e-5 (128@28), 1.2e-5
- *                (256@14), 9e-6 (512@7) against F(2,3)'s 3e-7..8e-7; not yet checked over a whole
- *                model against the 1e-4 model tolerance, so it stays opt-in.
+ *   winograd     3x3, stride 1, dilation 1, g == 1, and by default either C_in, C_out >= 64 with
+ *                H_o * W_o >= 784 (28x28 and larger), or C_in, C_out >= 128 with 196 <= H_o * W_o
+ *                < 784 (14x14 up to 28x28); with select-algorithm-winograd whenever C_in, C_out >=
+ *                16. Codegen picks the tile (WinogradConvKernel.h): F(4x4,3x3) (4x fewer
+ *                multiplies) from 28x28 up, F(2x2,3x3) (2.25x) below. Single-layer libraries
+ *                (bias+relu fused, bench/winograd's layers, `cnnc bench --runs 15`, min, 3 rounds
+ *                alternating direct / F(2,3) / F(4,3), 2-core AVX-512 machine at load average
+ *                5.5-7.3, so only large gaps count), ms:
+ *                  ResNet-50  64@56   1.42 / 2.02 / 1.54   1.94 / 1.98 / 1.51   1.93 / 1.98 / 1.59
+ *                             128@28  1.61 / 1.26 / 0.77   1.62 / 1.28 / 0.78   1.61 / 1.28 / 0.79
+ *                             256@14  1.51 / 0.89 / 0.91   1.50 / 0.90 / 0.96   1.49 / 0.73 / 0.97
+ *                             512@7   1.69 / 1.46 / 2.05   1.67 / 0.98 / 1.99   1.70 / 1.50 / 2.82
+ *                  VGG-16     64@224  100 / 92 / 84        112 / 126 / 103      124 / 119 / 94
+ *                             128@112 91 / 73 / 79         96 / 76 / 66         86 / 71 / 76
+ *                             256@56  67 / 55 / 46         56 / 58 / 41         57 / 46 / 34
+ *                             512@28  40 / 24 / 18         43 / 25 / 22         65 / 28 / 16
+ *                             512@14  6.2 / 4.1 / 5.8      6.3 / 5.1 / 7.6      12 / 8.9 / 10
+ *                F(4,3)'s smaller transformed input (2.25x the input's size, F(2,3)'s 4x) is what
+ *                turns the large layers that F(2,3) lost or tied (an earlier run: 256@56 303 ->
+ *                321 ms) into wins. 512@7 stays direct: F(2,3) won two rounds of three here but
+ *                lost in the earlier run, where its 16 MB of transformed weights dominated.
+ *                Rounding: F(4,3) single layers 6e-6..1.2e-5 of the output's scale (F(2,3)
+ *                3e-7..8e-7); whole models at 224 px against the reference interpreter: ResNet-50
+ *                1.2e-6 (direct kernels 1.5e-6), VGG-16 2.8e-6 (2.3e-6), within the 1e-4 model
+ *                tolerance.
  *   im2col-gemm  k x k, g == 1, H_o * W_o <= 16 and C_in * kh * kw >= 1024: a window copy feeding
  *                the blocked GEMM. On outputs this small the direct kernel's pixel tiles, cut by
  *                rows of at most 4 pixels, are too short to amortise the weight loads, while the
@@ -75,9 +78,9 @@ std::string choose(const ir::Graph &g, const ir::Op &op, const SelectAlgorithmOp
     const bool winograd_shape = a.kernel == ir::Hw{3, 3} && a.stride == ir::Hw{1, 1} &&
                                 a.dilation == ir::Hw{1, 1} && a.groups == 1;
     const int64_t pixels = y[2] * y[3];
-    if (winograd_shape && (options.winograd ? c_in >= 16 && c_out >= 16
-                                            : c_in >= 128 && c_out >= 128 && pixels >= 196 && pixels <= 784))
-        return "winograd";
+    const bool winograd_by_default = (c_in >= 64 && c_out >= 64 && pixels >= 784) ||
+                                     (c_in >= 128 && c_out >= 128 && pixels >= 196);
+    if (winograd_shape && (options.winograd ? c_in >= 16 && c_out >= 16 : winograd_by_default)) return "winograd";
     if (!one_by_one && a.groups == 1 && y[2] * y[3] <= 16 &&
         c_in * a.kernel[0] * a.kernel[1] >= 1024)
         return "im2col-gemm";

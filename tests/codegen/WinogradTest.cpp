@@ -70,6 +70,10 @@ TEST_CASE("winograd: compiled F(2,3) kernels match the reference (edge tiles, pa
     testing::check_compiled_model(CNNC_TEST_DATA_DIR "/codegen/data/winograd.cnn", "-O0", 1e-4, "winograd");
 }
 
+TEST_CASE("winograd: compiled F(4,3) kernels, the template's from 28x28 up, match the reference") {
+    testing::check_compiled_model(CNNC_TEST_DATA_DIR "/codegen/data/winograd_f4.cnn", "-O0", 1e-4, "winograd_f4");
+}
+
 TEST_SUITE("slow") {
     TEST_CASE("winograd: resnet50 and vgg16 with every eligible 3x3 conv on Winograd match the reference") {
         // select-algorithm-winograd marks every 3x3 stride-1 conv with >= 16 channels, whatever

@@ -43,8 +43,9 @@ TEST_CASE("select-algorithm: im2col-gemm only for few output pixels and a long r
     CHECK(algorithm_for(3, 32, {64, 7, 2, 3}) == "direct");         // a stem
 }
 
-TEST_CASE("select-algorithm: winograd only when enabled, only 3x3 stride 1") {
-    CHECK(algorithm_for(64, 32, {64, 3, 1, 1}) == "direct");
+TEST_CASE("select-algorithm: winograd everywhere with 16+ channels when enabled, only 3x3 stride 1") {
+    CHECK(algorithm_for(64, 20, {64, 3, 1, 1}) == "direct"); // by default, 64 channels need 28x28
+    CHECK(algorithm_for(64, 20, {64, 3, 1, 1}, true) == "winograd");
     CHECK(algorithm_for(64, 32, {64, 3, 1, 1}, true) == "winograd");
     CHECK(algorithm_for(64, 32, {64, 3, 2, 1}, true) == "direct");
     CHECK(algorithm_for(8, 32, {8, 3, 1, 1}, true) == "direct"); // too few channels

@@ -1,6 +1,7 @@
 // select-algorithm's default Winograd rule (passes/SelectAlgorithm.cpp): 3x3 stride-1 convs with
-// >= 128 channels on 14x14 to 28x28 outputs, where F(2,3) measured faster than the direct kernel;
-// everything around that boundary stays as it was.
+// >= 64 channels on outputs of 28x28 and up (where codegen runs F(4,3)), or >= 128 channels on
+// 14x14 to 28x28 (F(2,3)), where they measured faster than the direct kernel; everything around
+// that boundary stays direct.
 #include "passes/Passes.h"
 #include "PassGraphs.h"
 #include "PassTestUtil.h"
@@ -19,18 +20,23 @@ std::string default_algorithm(int64_t c_in, int64_t hw, ConvShape s) {
 } // namespace
 
 TEST_CASE("select-algorithm: winograd by default where it measured faster") {
-    CHECK(default_algorithm(128, 28, {128, 3, 1, 1}) == "winograd"); // ResNet-50 stage 2
-    CHECK(default_algorithm(256, 14, {256, 3, 1, 1}) == "winograd"); // stage 3
+    CHECK(default_algorithm(64, 56, {64, 3, 1, 1}) == "winograd");   // ResNet-50 stage 1 (F(4,3))
+    CHECK(default_algorithm(128, 28, {128, 3, 1, 1}) == "winograd"); // stage 2 (F(4,3))
+    CHECK(default_algorithm(256, 14, {256, 3, 1, 1}) == "winograd"); // stage 3 (F(2,3))
+    CHECK(default_algorithm(64, 224, {64, 3, 1, 1}) == "winograd");  // VGG-16 conv1_2
+    CHECK(default_algorithm(256, 56, {256, 3, 1, 1}) == "winograd"); // VGG-16 conv3
     CHECK(default_algorithm(512, 28, {512, 3, 1, 1}) == "winograd"); // VGG-16 conv4
     CHECK(default_algorithm(512, 14, {512, 3, 1, 1}) == "winograd"); // VGG-16 conv5
+    CHECK(default_algorithm(96, 28, {128, 3, 1, 1}) == "winograd");  // GoogLeNet inception3a
 }
 
 TEST_CASE("select-algorithm: no default winograd outside the measured range") {
     CHECK(default_algorithm(512, 7, {512, 3, 1, 1}) != "winograd");   // transformed weights dominate
-    CHECK(default_algorithm(64, 56, {64, 3, 1, 1}) != "winograd");    // a tie
-    CHECK(default_algorithm(256, 56, {256, 3, 1, 1}) != "winograd");  // transformed input dominates
+    CHECK(default_algorithm(64, 14, {64, 3, 1, 1}) != "winograd");    // 64 channels below 28x28
     CHECK(default_algorithm(128, 13, {128, 3, 1, 1}) != "winograd");  // 169 px
-    CHECK(default_algorithm(128, 28, {64, 3, 1, 1}) != "winograd");   // C_out < 128
+    CHECK(default_algorithm(128, 56, {32, 3, 1, 1}) != "winograd");   // C_out < 64 (DenseNet)
+    CHECK(default_algorithm(3, 224, {64, 3, 1, 1}) != "winograd");    // C_in < 64 (a stem)
+    CHECK(default_algorithm(128, 14, {96, 3, 1, 1}) != "winograd");   // C_out < 128 at 14x14
     CHECK(default_algorithm(128, 28, {128, 3, 2, 1}) != "winograd");  // stride 2
     CHECK(default_algorithm(128, 28, {128, 3, 1, 1, 2}) != "winograd"); // grouped
 }

@@ -1,4 +1,5 @@
-// Planning a Winograd conv: the template picks F(2,3); a tuning record's "wino":4 picks F(4,3)
+// Planning a Winograd conv: the template picks F(2,3) below 28x28 outputs and F(4,3) from 28x28 up;
+// a tuning record's "wino":4 picks F(4,3)
 // (its own kernel name and 6x6 weight transforms), and survives the database's JSON line; a
 // record without the knob (the blocked conv's space) leaves the template's choice. The packed
 // weights are G g G^T of the conv's filters.
@@ -29,10 +30,10 @@ struct OneConv {
     ir::OpId conv = -1;
 };
 
-OneConv winograd_conv() {
+OneConv winograd_conv(int size = 12) {
     OneConv c;
     c.g = ir::parse("graph @wino\n"
-                    "%x = input() : f32[1,32,12,12]\n"
+                    "%x = input() : f32[1,32," + std::to_string(size) + "," + std::to_string(size) + "]\n"
                     "%w = constant() {init=he_normal, seed=5} : f32[32,32,3,3]\n"
                     "%c = conv2d(%x, %w) {kernel=[3,3], pad=[1,1,1,1], algorithm=winograd}\n"
                     "return %c\n",
@@ -79,6 +80,21 @@ TEST_CASE("winograd plan: F(2,3) by default, F(4,3) from a tuning record") {
     CHECK(back->schedule.winograd_tile == 4);
     r.schedule = blocked;
     CHECK(codegen::to_json_line(r).find("\"wino\"") == std::string::npos);
+}
+
+TEST_CASE("winograd plan: the template's tile is F(4,3) from 28x28 outputs up, F(2,3) below") {
+    const codegen::TargetInfo host = codegen::host_target();
+    for (const auto &[size, tile] : {std::pair{27, 2}, std::pair{28, 4}, std::pair{56, 4}}) {
+        const OneConv c = winograd_conv(size);
+        const codegen::KernelPlan plan = codegen::plan_kernel(c.g, c.conv, 0, host);
+        CAPTURE(size);
+        CHECK(plan.algorithm == "conv-winograd");
+        CHECK(plan.schedule.winograd_tile == tile);
+        CHECK(plan.inputs[1].shape.extents[2] == (tile + 2) * (tile + 2));
+        // The tuner measures the template first.
+        const codegen::ConvShape shape = codegen::conv_shape_of(c.g.op(c.conv).attr<ir::Conv2DAttrs>(), plan);
+        CHECK(codegen::winograd_candidates(shape, host).front().to_string() == plan.schedule.to_string());
+    }
 }
 
 TEST_CASE("winograd tuning space: the template first, both tile sizes, every candidate plannable") {
