@@ -11,7 +11,10 @@
 // parallel loops have too little work to keep two cores busy; running two branches at once gives
 // each core a kernel of its own. Large early layers already fill the cores, and for them branch
 // concurrency only adds the region's buffers staying alive together (see below), so `auto` takes
-// a region only when all its kernels are small (measured crossover: docs/branch-concurrency.md).
+// a region only when all its kernels are small. The default is off: on the shared 2-core machine
+// no variant measured faster than off on any zoo model (docs/branch-concurrency.md), so nothing
+// turns it on until a measurement on the deployment machine says it pays
+// (bench/branch_concurrency.py compares off, on and auto in one interleaved session).
 //
 // Memory: values of branches that may run at the same time must not share arena bytes. The
 // memory planner gets each stage's ops as one concurrent set (MemoryPlanOptions::concurrent) and
@@ -36,7 +39,7 @@ enum class BranchConcurrencyMode {
 };
 
 struct BranchConcurrencyOptions {
-    BranchConcurrencyMode mode = BranchConcurrencyMode::automatic;
+    BranchConcurrencyMode mode = BranchConcurrencyMode::off;
     // `automatic`: a region runs concurrently when no op of it writes a result of more than this
     // many pixels (H*W of a 4-D result; other results count as one pixel).
     int64_t auto_max_pixels = 14 * 14;

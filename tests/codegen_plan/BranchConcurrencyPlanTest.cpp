@@ -90,6 +90,8 @@ TEST_CASE("branch concurrency on: zoo plans never overlap concurrently live valu
         const codegen::ModelPlan off = plan_with(g, codegen::BranchConcurrencyMode::off);
         CHECK(off.concurrent.empty());
         CHECK(on.concurrent.empty() == !e.has_stages);
+    // The default (off) is what every compile without the flag gets.
+    CHECK(codegen::plan_model(g, codegen::host_target()).concurrent.empty());
         const auto overlaps = codegen::concurrent_overlaps(g, on.memory, on.kernels, on.concurrent);
         CHECK_MESSAGE(overlaps.empty(), (overlaps.empty() ? "" : overlaps.front()));
         check_stage_shape(g, on);
@@ -125,6 +127,7 @@ TEST_CASE("branch concurrency: GoogLeNet's nine inception modules, auto takes on
     CHECK(nested == 9);
     CHECK(branches == 18 * 2 + 1);
     codegen::BranchConcurrencyOptions automatic; // 14x14 and smaller: inception 4a-4e, 5a, 5b
+    automatic.mode = codegen::BranchConcurrencyMode::automatic;
     const codegen::ModelPlan picked = codegen::plan_model(g, codegen::host_target(), nullptr, automatic);
     CHECK(picked.concurrent.size() == 14);
     CHECK(codegen::concurrent_overlaps(g, picked.memory, picked.kernels, picked.concurrent).empty());

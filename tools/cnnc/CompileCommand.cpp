@@ -52,8 +52,8 @@ void add_compile_command(CLI::App &app, int &exit_status) {
                "--branch-concurrency",
                [options](const std::string &mode) { options->compile.concurrency.mode = codegen::parse_branch_concurrency(mode); },
                "Run the branches of fork/join regions (Inception modules, projection shortcuts) concurrently: "
-               "off; on (every region); auto (default: only regions whose results are all at most "
-               "--branch-concurrency-max-pixels pixels; docs/branch-concurrency.md)")
+               "off (default); on (every region); auto (only regions whose results are all at most "
+               "--branch-concurrency-max-pixels pixels). See docs/branch-concurrency.md")
         ->check(CLI::IsMember({"off", "on", "auto"}));
     command->add_option("--branch-concurrency-max-pixels", options->compile.concurrency.auto_max_pixels,
                         "With --branch-concurrency auto: the largest result (H*W pixels) a concurrent region may have")
