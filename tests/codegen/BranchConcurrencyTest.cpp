@@ -1,4 +1,4 @@
-// Libraries compiled with --branch-concurrency on, run through the dlopen loader (no Halide in this
+// Libraries compiled with --branch-concurrency on (and measure), run through the dlopen loader (no Halide in this
 // process): outputs against the reference interpreter at 1e-4, and many runs of one instance
 // bit-identical, to shake out races between branches that share an arena. The pool gets more
 // threads than the machine has cores, so branches interleave at arbitrary points.
@@ -6,6 +6,8 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 
 using namespace cnnc;
 using namespace cnnc::testing;
@@ -39,6 +41,19 @@ TEST_SUITE("branch-concurrency") {
 
 TEST_CASE("branch concurrency on: GoogLeNet at 64 px matches the reference and 20 runs are bit-identical") {
     check_repeatable("zoo:googlenet?input=64", "branch_googlenet64", 20);
+}
+
+TEST_CASE("branch concurrency measure: compile times off and on, says which it kept, and the library is right") {
+    check_compiled_model("zoo:googlenet?input=64", "--branch-concurrency measure", 1e-4, "branch_measure64");
+    std::ifstream in(scratch_dir() + "/libbranch_measure64.so.log");
+    const std::string log{std::istreambuf_iterator<char>(in), {}};
+    CHECK(log.find("branch concurrency: median run per round off [") != std::string::npos);
+    CHECK(log.find("of 5 rounds: o") != std::string::npos);
+    // A model without a region of two branches is compiled off without timing anything.
+    std::string plain;
+    REQUIRE(cnnc_compile("zoo:mobilenet_v2?input=32", scratch_dir() + "/libbranch_measure_mnv2.so",
+                         "--branch-concurrency measure", &plain) == 0);
+    CHECK(plain.find("no region with two or more branches; off") != std::string::npos);
 }
 
 } // TEST_SUITE

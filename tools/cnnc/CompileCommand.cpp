@@ -5,10 +5,12 @@
 #include "codegen/ModelCompiler.h"
 #include "codegen/TestProjectEmitter.h"
 #include "ir/Error.h"
+#include "tools/cnnc/BranchConcurrencyChoice.h"
 #include "tools/cnnc/Command.h"
 #include "tools/cnnc/CommonOptions.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <memory>
 
@@ -24,6 +26,7 @@ void add_compile_command(CLI::App &app, int &exit_status) {
         bool quiet = false;
         std::string emit_tests;
         int cuda_capability = 0;
+        bool measure_concurrency = false; // --branch-concurrency measure
     };
     auto options = std::make_shared<Options>();
     CLI::App *command = app.add_subcommand(
@@ -50,11 +53,16 @@ void add_compile_command(CLI::App &app, int &exit_status) {
     command->add_flag("-q,--quiet", options->quiet, "No progress display, even on a terminal");
     command->add_option_function<std::string>(
                "--branch-concurrency",
-               [options](const std::string &mode) { options->compile.concurrency.mode = codegen::parse_branch_concurrency(mode); },
+               [options](const std::string &mode) {
+                   options->measure_concurrency = mode == "measure";
+                   if (!options->measure_concurrency)
+                       options->compile.concurrency.mode = codegen::parse_branch_concurrency(mode);
+               },
                "Run the branches of fork/join regions (Inception modules, projection shortcuts) concurrently: "
                "off (default); on (every region); auto (only regions whose results are all at most "
-               "--branch-concurrency-max-pixels pixels). See docs/branch-concurrency.md")
-        ->check(CLI::IsMember({"off", "on", "auto"}));
+               "--branch-concurrency-max-pixels pixels); measure (time the model off and on here, keep the "
+               "faster). See docs/branch-concurrency.md")
+        ->check(CLI::IsMember({"off", "on", "auto", "measure"}));
     command->add_option("--branch-concurrency-max-pixels", options->compile.concurrency.auto_max_pixels,
                         "With --branch-concurrency auto: the largest result (H*W pixels) a concurrent region may have")
         ->default_val(options->compile.concurrency.auto_max_pixels)
@@ -78,12 +86,24 @@ void add_compile_command(CLI::App &app, int &exit_status) {
             fmt::print(stderr, "cnnc compile: warning: Halide 14's Adams2019 has produced wrong 3x3 conv kernels "
                                "in cnnc's tests; check this library with `cnnc test-kernels MODEL --scheduler "
                                "adams2019` before trusting it\n");
-        const codegen::CompileStats stats = codegen::compile_model(g, options->compile);
-        if (stats.stale_records > 0)
-            fmt::print(stderr,
-                       "cnnc compile: note: --db {}: {} record(s) were measured with another code generation and are "
-                       "not applied (this build: {}); run `cnnc tune` again to re-measure\n",
-                       options->compile.tuning_db, stats.stale_records, codegen::generator_generation());
+        if (options->measure_concurrency) {
+            const BranchConcurrencyChoice choice = compile_choosing_branch_concurrency(g, options->compile, {});
+            if (!choice.has_regions)
+                fmt::print(stderr, "cnnc compile: branch concurrency: no region with two or more branches; off\n");
+            else
+                fmt::print(stderr,
+                           "cnnc compile: branch concurrency: median run per round off [{:.2f}] ms, on [{:.2f}] ms; on "
+                           "faster by 3% in {} of {} rounds: {}\n",
+                           fmt::join(choice.off_ms, ", "), fmt::join(choice.on_ms, ", "), choice.on_wins,
+                           choice.off_ms.size(), choice.chose_on ? "on" : "off");
+        } else {
+            const codegen::CompileStats stats = codegen::compile_model(g, options->compile);
+            if (stats.stale_records > 0)
+                fmt::print(stderr,
+                           "cnnc compile: note: --db {}: {} record(s) were measured with another code generation and are "
+                           "not applied (this build: {}); run `cnnc tune` again to re-measure\n",
+                           options->compile.tuning_db, stats.stale_records, codegen::generator_generation());
+        }
         if (!options->emit_tests.empty())
             codegen::emit_test_project(loaded, g, options->compile.library_path,
                                        codegen::parse_target(options->compile.target), options->emit_tests);
