@@ -159,6 +159,13 @@ void build_data_movement(const ir::Graph &g, const ir::Op &op, const KernelPlan 
         out(vars) = in.at(from);
         break;
     }
+    case ir::OpKind::channel_shuffle: {
+        // Result channel j*g + i reads input channel i*(C/g) + j.
+        const int groups = static_cast<int>(op.attr<ir::ChannelShuffleAttrs>().groups);
+        const int per_group = static_cast<int>(in.dims[1]) / groups;
+        out(vars) = in.at({at[0], (at[1] % groups) * per_group + at[1] / groups, at[2], at[3]});
+        break;
+    }
     case ir::OpKind::pad: {
         const auto &a = op.attr<ir::PadAttrs>();
         Expr inside = Halide::Internal::const_true();

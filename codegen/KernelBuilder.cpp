@@ -76,6 +76,7 @@ void build(const ir::Graph &g, const ir::Op &op, const KernelPlan &plan, KernelB
     case K::flatten:
     case K::reshape:
     case K::transpose:
+    case K::channel_shuffle:
     case K::pad:
     case K::resize:
     case K::softmax:

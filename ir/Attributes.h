@@ -163,6 +163,13 @@ struct TransposeAttrs {
     template <class Self, class F> static void fields(Self &s, F &&f) { f("perm", s.perm); }
 };
 
+// ShuffleNet's channel shuffle, as one op: reshape to [N, groups, C/groups, H, W], swap axes 1
+// and 2, reshape back (passes/FuseChannelShuffle.cpp finds that chain).
+struct ChannelShuffleAttrs {
+    int64_t groups = 1;
+    template <class Self, class F> static void fields(Self &s, F &&f) { f("groups", s.groups); }
+};
+
 // Softmax along one axis (ONNX opset 13 semantics).
 struct SoftmaxAttrs {
     int64_t axis = -1;
@@ -209,7 +216,7 @@ struct ResizeAttrs {
 
 using Attrs = std::variant<NoAttrs, ConstantAttrs, Conv2DAttrs, ConvTransposeAttrs, BatchNormAttrs,
                            ScaleShiftAttrs, ClipAttrs, LeakyReluAttrs, PoolAttrs, ConcatAttrs, SplitAttrs,
-                           SliceAttrs, GemmAttrs, FlattenAttrs, ReshapeAttrs, TransposeAttrs,
+                           SliceAttrs, GemmAttrs, FlattenAttrs, ReshapeAttrs, TransposeAttrs, ChannelShuffleAttrs,
                            SoftmaxAttrs, LrnAttrs, PadAttrs, DropoutAttrs, ResizeAttrs>;
 
 // Field-by-field equality (constants: same contents).

@@ -316,6 +316,15 @@ TensorType infer_transpose(const OpContext &c) {
     return out;
 }
 
+TensorType infer_channel_shuffle(const OpContext &c) {
+    c.expect_rank(0, 4, "its input");
+    const TensorType &x = c.operand(0);
+    const int64_t groups = c.op.attr<ChannelShuffleAttrs>().groups;
+    if (groups < 1 || x.dims[1] % groups != 0)
+        c.fail("groups={} must be positive and divide the {} channels of {}", groups, x.dims[1], to_string(x));
+    return x;
+}
+
 TensorType infer_pad(const OpContext &c) {
     const TensorType &x = c.operand(0);
     const auto &pads = c.op.attr<PadAttrs>().pads;
@@ -438,6 +447,7 @@ std::vector<TensorType> infer_op_types(const Graph &g, const Op &op) {
     case OpKind::flatten: return {infer_flatten(c)};
     case OpKind::reshape: return {infer_reshape(c)};
     case OpKind::transpose: return {infer_transpose(c)};
+    case OpKind::channel_shuffle: return {infer_channel_shuffle(c)};
     case OpKind::softmax: {
         const TensorType &x = c.operand(0);
         c.axis(op.attr<SoftmaxAttrs>().axis, x.rank());

@@ -88,6 +88,9 @@ std::vector<std::string> default_pipeline() {
         // After fusion, since siblings merge only with equal epilogues (Inception's conv+relu
         // branches); before select-algorithm, so the merged conv gets its algorithm.
         "merge-sibling-convs",
+        // ShuffleNet's reshape/transpose/reshape shuffles into one op (3 copy kernels -> 1); before
+        // choose-layout, so the op gets the 4-D layout.
+        "fuse-channel-shuffle",
         // Once the convs' final shapes (merged, fused) are known: the rule reads the shapes.
         "select-algorithm",
         // After every rewrite that creates ops, so each value gets its layout; its flatten

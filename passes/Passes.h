@@ -12,6 +12,7 @@ ir::Graph fold_constants(const ir::Graph &g);
 ir::Graph fold_batch_norm(const ir::Graph &g);
 ir::Graph fuse_epilogue(const ir::Graph &g);
 ir::Graph merge_sibling_convs(const ir::Graph &g);
+ir::Graph fuse_channel_shuffle(const ir::Graph &g);
 
 struct SelectAlgorithmOptions {
     bool winograd = false; // consider Winograd for 3x3 stride-1 convs

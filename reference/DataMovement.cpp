@@ -1,5 +1,5 @@
 // Reference data movement: concat, split, slice (ONNX semantics: negative indices count from the
-// end, out-of-range ones are clamped, steps may be negative), transpose, constant pad, and the
+// end, out-of-range ones are clamped, steps may be negative), transpose, channel shuffle, constant pad, and the
 // pure retypings (flatten, reshape, identity, dropout at inference). No arithmetic happens here,
 // so results are exact copies of input elements.
 #include "reference/Kernels.h"
@@ -131,6 +131,20 @@ Tensor transpose(const Tensor &x, const ir::TransposeAttrs &attrs, const TensorT
         strides[d] = in_strides[static_cast<size_t>(attrs.perm[d])];
     Tensor y(result);
     affine_gather(x, 0, strides, y);
+    return y;
+}
+
+Tensor channel_shuffle(const Tensor &x, const ir::ChannelShuffleAttrs &attrs) {
+    const Dims &d = x.dims();
+    internal_assert(d.size() == 4 && attrs.groups > 0 && d[1] % attrs.groups == 0, "channel_shuffle of {}",
+                    ir::to_string(x.type));
+    const int64_t groups = attrs.groups, per_group = d[1] / groups, plane = d[2] * d[3];
+    Tensor y(x.type);
+    for (int64_t n = 0; n < d[0]; ++n)
+        for (int64_t c = 0; c < d[1]; ++c) {
+            const int64_t from = (c % groups) * per_group + c / groups;
+            std::copy_n(x.data.begin() + (n * d[1] + from) * plane, plane, y.data.begin() + (n * d[1] + c) * plane);
+        }
     return y;
 }
 

@@ -90,6 +90,7 @@ std::vector<Tensor> evaluate_op(const ir::Graph &g, const ir::Op &op,
     case OpKind::identity:
     case OpKind::dropout: return {k::retype(in(0), result)};
     case OpKind::transpose: return {k::transpose(in(0), op.attr<ir::TransposeAttrs>(), result)};
+    case OpKind::channel_shuffle: return {k::channel_shuffle(in(0), op.attr<ir::ChannelShuffleAttrs>())};
     case OpKind::softmax: return {k::softmax(in(0), op.attr<ir::SoftmaxAttrs>())};
     case OpKind::lrn: return {k::lrn(in(0), op.attr<ir::LrnAttrs>())};
     case OpKind::pad: return {k::pad(in(0), op.attr<ir::PadAttrs>(), result)};

@@ -80,6 +80,8 @@ Tensor slice(const Tensor &x, const ir::SliceAttrs &attrs, const TensorType &res
 // flatten, reshape, identity and dropout: the same elements in the same order, retyped.
 Tensor retype(const Tensor &x, const TensorType &result);
 Tensor transpose(const Tensor &x, const ir::TransposeAttrs &attrs, const TensorType &result);
+// Result channel j*groups + i = input channel i*(C/groups) + j, of an [N,C,H,W] tensor.
+Tensor channel_shuffle(const Tensor &x, const ir::ChannelShuffleAttrs &attrs);
 Tensor pad(const Tensor &x, const ir::PadAttrs &attrs, const TensorType &result);
 
 // --- Gemm.cpp -----------------------------------------------------------------------------------

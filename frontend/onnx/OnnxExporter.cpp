@@ -289,6 +289,8 @@ class Exporter {
         case K::resize: export_resize(op); break;
         case K::scale_shift:
             unsupported(op, "scale_shift has no ONNX op; export the graph before fold-bn (e.g. -O0)");
+        case K::channel_shuffle:
+            unsupported(op, "channel_shuffle has no ONNX op; export the graph before fuse-channel-shuffle (e.g. -O0)");
         }
     }
 

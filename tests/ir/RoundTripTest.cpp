@@ -126,7 +126,8 @@ Graph every_op_graph() {
     PadAttrs pad;
     pad.pads = {0, 0, 1, 2, 0, 0, 2, 1}, pad.value = -0.5;
     const ValueId pd = g.add(OpKind::pad, {ln}, pad, "pd");
-    const ValueId id = g.add(OpKind::identity, {pd}, NoAttrs{}, "id");
+    const ValueId cs = g.add(OpKind::channel_shuffle, {pd}, ChannelShuffleAttrs{2}, "cs");
+    const ValueId id = g.add(OpKind::identity, {cs}, NoAttrs{}, "id");
     DropoutAttrs dropout;
     dropout.ratio = 0.25;
     const ValueId dr = g.add(OpKind::dropout, {id}, dropout, "dr");

@@ -67,6 +67,16 @@ TEST_CASE("conv2d shape errors name the op and the mismatch") {
               .find("groups=3 must divide input channels 4") != std::string::npos);
 }
 
+TEST_CASE("channel_shuffle keeps the shape; its groups must divide the channels") {
+    CHECK(infer_single({1, 12, 5, 5}, OpKind::channel_shuffle, ChannelShuffleAttrs{3}) == f32({1, 12, 5, 5}));
+    CHECK(error_of([&] { infer_single({1, 12, 5, 5}, OpKind::channel_shuffle, ChannelShuffleAttrs{5}); })
+              .find("groups=5 must be positive and divide the 12 channels of f32[1,12,5,5]") != std::string::npos);
+    CHECK(error_of([&] { infer_single({1, 12, 5, 5}, OpKind::channel_shuffle, ChannelShuffleAttrs{0}); })
+              .find("groups=0 must be positive") != std::string::npos);
+    CHECK(error_of([&] { infer_single({12, 5, 5}, OpKind::channel_shuffle, ChannelShuffleAttrs{3}); })
+              .find("expects its input to be 4-D") != std::string::npos);
+}
+
 TEST_CASE("pool output size with ceil_mode drops a window starting in the end padding") {
     PoolAttrs a;
     a.kernel = {3, 3};

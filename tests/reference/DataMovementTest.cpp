@@ -1,4 +1,4 @@
-// concat, split, slice, flatten, reshape, transpose, pad, identity and dropout of the reference
+// concat, split, slice, flatten, reshape, transpose, channel_shuffle, pad, identity and dropout of the reference
 // interpreter against hand-written expected layouts.
 #include "RunOp.h"
 
@@ -134,6 +134,20 @@ TEST_CASE("transpose 2-D and 3-D") {
     check_tensor(
         run_one(OpKind::transpose, ir::TransposeAttrs{{2, 0, 1}}, {iota({2, 3, 4})}), {4, 2, 3},
         {1, 5, 9, 13, 17, 21, 2, 6, 10, 14, 18, 22, 3, 7, 11, 15, 19, 23, 4, 8, 12, 16, 20, 24});
+}
+
+TEST_CASE("channel_shuffle: by hand, and equal to reshape -> transpose(0,2,1,3,4) -> reshape") {
+    // 6 channels of one pixel each, groups 2: channel j*2 + i reads channel i*3 + j.
+    check_tensor(run_one(OpKind::channel_shuffle, ir::ChannelShuffleAttrs{2}, {iota({1, 6, 1, 1})}),
+                 {1, 6, 1, 1}, {1, 4, 2, 5, 3, 6});
+    // Batch 2, 12 channels in 3 groups, 2x3 planes: the three ops PyTorch's ShuffleNet exports.
+    const ir::Tensor x = iota({2, 12, 2, 3});
+    const ir::Tensor viewed = run_one(OpKind::reshape, ir::ReshapeAttrs{{2, 3, 4, 2, 3}}, {x});
+    const ir::Tensor swapped = run_one(OpKind::transpose, ir::TransposeAttrs{{0, 2, 1, 3, 4}}, {viewed});
+    const ir::Tensor want = run_one(OpKind::reshape, ir::ReshapeAttrs{{2, 12, 2, 3}}, {swapped});
+    const ir::Tensor got = run_one(OpKind::channel_shuffle, ir::ChannelShuffleAttrs{3}, {x});
+    CHECK(got.type == want.type);
+    CHECK(got.data == want.data); // the same elements moved: bit-identical
 }
 
 TEST_CASE("pad with a constant, per axis begin and end") {
