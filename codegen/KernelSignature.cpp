@@ -19,8 +19,15 @@
 namespace cnnc::codegen {
 
 const char *const codegen_version = "cnnc-codegen-7"; // 6: blocked convs with weights over 2 MiB interleave their reduction; 7: a ragged channel block runs in its own parallel loop
-const int depthwise_kernel_version = 3; // 2: padding inlined, no per-task copy; 3: ragged channel blocks shifted inwards
 const char *const gpu_template_version = "gpu11";
+// CPU kernels whose code changed for the same plan keep a generation of their own, part of their
+// signatures ("|depthwise-kernel=3"), so cached objects of older ones are stale:
+//   conv-depthwise          (DepthwiseConvKernel.cpp) 2: padding inlined, no per-task copy;
+//                           3: ragged channel blocks shifted inwards
+//   conv-grouped-broadcast  (GroupedConvKernel.cpp) 1
+//   conv-grouped-generic    (ConvKernels.cpp) 2: groups that do not fill a vector are guarded
+const std::vector<std::pair<std::string, int>> cpu_kernel_generations = {
+    {"conv-depthwise", 3}, {"conv-grouped-broadcast", 1}, {"conv-grouped-generic", 2}};
 const char *const wrong_kernel_variable = "CNNC_TEST_ONLY_WRONG_KERNEL";
 
 namespace {
@@ -365,24 +372,19 @@ KernelPlan plan_kernel(const ir::Graph &g, ir::OpId op_id, int result_index, con
                        plan.output.shape.to_string(), plan.schedule.to_string());
     if (!target.scheduler.empty()) sig += fmt::format("|scheduler={}({})", target.scheduler, target.scheduler_params);
     if (const char *wrong = std::getenv(wrong_kernel_variable); wrong && plan.algorithm == wrong) sig += wrong_kernel_mark;
-    // The CPU grouped kernels' generations (GroupedConvKernel.cpp; ConvKernels.cpp's generic
-    // one, 2: groups that do not fill a vector are guarded): code changed for the same plan, so
-    // cached objects of older ones are stale.
-    if (plan.algorithm == "conv-grouped-broadcast")
-        sig += "|grouped-broadcast-kernel=1";
-    if (plan.algorithm == "conv-grouped-generic" && !target.gpu())
-        sig += "|grouped-generic-kernel=2";
-    // The CPU depthwise kernel's generation: its code changed for the same plan, so cached
-    // objects of older ones are stale.
-    if (plan.algorithm == "conv-depthwise" && !target.gpu())
-        sig += fmt::format("|depthwise-kernel={}", depthwise_kernel_version);
+    if (!target.gpu())
+        for (const auto &[algorithm, generation] : cpu_kernel_generations)
+            if (plan.algorithm == algorithm) sig += fmt::format("|{}-kernel={}", algorithm.substr(5), generation);
     plan.signature = sig;
     plan.function_name = fmt::format("cnnc_k_{:016x}", stable_hash(sig));
     return plan;
 }
 
 std::string generator_generation() {
-    return fmt::format("{}+depthwise-kernel={}+{}", codegen_version, depthwise_kernel_version, gpu_template_version);
+    std::string text = codegen_version;
+    for (const auto &[algorithm, generation] : cpu_kernel_generations)
+        text += fmt::format("+{}-kernel={}", algorithm.substr(5), generation);
+    return text + "+" + gpu_template_version;
 }
 
 } // namespace cnnc::codegen

@@ -132,12 +132,10 @@ uint64_t stable_hash(const std::string &text);
 // The version of the code generators: part of every signature, bumped whenever the code any
 // kernel builder emits changes, so stale objects in a cache are never reused.
 extern const char *const codegen_version;
-// Versions of the generators that keep their own: the CPU depthwise kernel
-// (DepthwiseConvKernel.cpp) and the GPU templates (GpuSchedules.cpp). Each is part of the
-// signature of the kernels it builds.
-extern const int depthwise_kernel_version;
+// The version of the GPU templates (GpuSchedules.cpp), part of their kernels' signatures. CPU
+// kernel families that keep a generation of their own are listed in KernelSignature.cpp.
 extern const char *const gpu_template_version;
-// All of the above in one string. Tuning records carry it: a schedule's measured time says
+// All of these in one string. Tuning records carry it: a schedule's measured time says
 // nothing about the code another generation emits for it, so records of other generations are
 // not applied (TuningDatabase::best()).
 std::string generator_generation();

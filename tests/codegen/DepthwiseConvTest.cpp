@@ -41,15 +41,20 @@ TEST_SUITE("codegen-depthwise") {
                         testing::shell_quote(probe), testing::shell_quote(probe));
         REQUIRE(std::system(command.c_str()) == 0);
         std::ifstream in(probe);
-        std::string line, key;
+        std::string line, key, generator;
         std::smatch m;
         while (key.empty() && std::getline(in, line))
-            if (std::regex_search(line, m, std::regex("\"workload\":(\"[^\"]*\")"))) key = m[1].str();
+            if (std::regex_search(line, m, std::regex("\"workload\":(\"[^\"]*\")"))) {
+                key = m[1].str();
+                if (std::regex_search(line, m, std::regex("\"generator\":(\"[^\"]*\")"))) generator = m[1].str();
+            }
         REQUIRE(!key.empty());
+        REQUIRE(!generator.empty()); // a record of another code generation would not be applied
         std::ofstream(forced, std::ios::trunc)
             << "{\"workload\":" << key
             << ",\"schedule\":{\"vec\":16,\"cv\":2,\"px\":5,\"ru\":1,\"rows\":3,\"order\":0,\"par\":true},"
-            << "\"median_ms\":0.001,\"min_ms\":0.001,\"valid\":true,\"error\":0,\"unix_time\":1}\n";
+            << "\"median_ms\":0.001,\"min_ms\":0.001,\"valid\":true,\"error\":0,\"unix_time\":1,\"generator\":"
+            << generator << "}\n";
         // The record is applied (another kernel than the default's), and the kernel is right.
         std::string log;
         REQUIRE(testing::cnnc_compile(net, dir + "/libdepthwise_ragged_default.so", "", &log) == 0);

@@ -67,7 +67,7 @@ TEST_CASE("conv2d shape errors name the op and the mismatch") {
               .find("groups=3 must divide input channels 4") != std::string::npos);
 }
 
-TEST_CASE("channel_shuffle keeps the shape; its groups must divide the channels") {
+TEST_CASE("channel_shuffle keeps the shape, and its groups must divide the channels") {
     CHECK(infer_single({1, 12, 5, 5}, OpKind::channel_shuffle, ChannelShuffleAttrs{3}) == f32({1, 12, 5, 5}));
     CHECK(error_of([&] { infer_single({1, 12, 5, 5}, OpKind::channel_shuffle, ChannelShuffleAttrs{5}); })
               .find("groups=5 must be positive and divide the 12 channels of f32[1,12,5,5]") != std::string::npos);

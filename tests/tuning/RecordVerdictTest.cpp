@@ -37,7 +37,7 @@ TuningRecord record(int pixel_tile, double isolated_ms, double in_model_ms, int6
 
 TEST_SUITE("tuning") {
 
-TEST_CASE("a record names its code generation; one without a name is of an older generation") {
+TEST_CASE("a record names its code generation, and one without a name is of an older generation") {
     const TuningRecord fresh = record(6, 0.5, NAN, 1795000000);
     CHECK(fresh.generator == generator_generation());
     CHECK(generator_generation().find(codegen_version) == 0);
