@@ -163,7 +163,8 @@ TEST_CASE("winograd: an F(4,3) kernel chosen by a tuning record matches the refe
     r.schedule.pixel_tile = 3;
     r.schedule.row_tile = 1;
     r.valid = true;
-    const std::string dir = std::filesystem::absolute("winograd-f4").string();
+    // In the temporary folder, not the working directory (a run from the source tree left it there).
+    const std::string dir = (std::filesystem::temp_directory_path() / "cnnc-winograd-f4").string();
     std::filesystem::create_directories(dir);
     std::ofstream(dir + "/wino4.cnn") << model_text;
     std::ofstream(dir + "/db.jsonl") << codegen::to_json_line(r) << "\n";
