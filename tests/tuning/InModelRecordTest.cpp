@@ -3,6 +3,7 @@
 // that is faster alone but slower inside the model is not applied. Times are injected: these test
 // the decision, not the machine.
 #include "codegen/TuningDatabase.h"
+#include "tests/tuning/SampleRecord.h"
 #include "tests/tuning/TempDb.h"
 
 #include <doctest/doctest.h>
@@ -18,22 +19,7 @@ namespace {
 
 TuningRecord record(const std::string &workload, int pixel_tile, double isolated_ms, double in_model_ms,
                     int64_t unix_time) {
-    TuningRecord r;
-    r.workload = workload;
-    r.schedule.vector_width = 16;
-    r.schedule.channel_vectors = 2;
-    r.schedule.pixel_tile = pixel_tile;
-    r.schedule.reduction_unroll = 1;
-    r.schedule.row_tile = 4;
-    r.schedule.task_order = 0;
-    r.schedule.parallel = true;
-    r.median_ms = isolated_ms;
-    r.min_ms = isolated_ms;
-    r.valid = true;
-    r.error = 1e-7;
-    r.unix_time = unix_time;
-    r.in_model_ms = in_model_ms;
-    return r;
+    return cnnc::testing::sample_record(workload, pixel_tile, isolated_ms, in_model_ms, unix_time);
 }
 
 } // namespace

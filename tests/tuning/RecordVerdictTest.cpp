@@ -4,6 +4,7 @@
 // InModelVerdict.h). Times are injected: these test the decisions, not the machine.
 #include "codegen/InModelVerdict.h"
 #include "codegen/TuningDatabase.h"
+#include "tests/tuning/SampleRecord.h"
 #include "tests/tuning/TempDb.h"
 
 #include <doctest/doctest.h>
@@ -17,20 +18,7 @@ using cnnc::testing::temp_db;
 namespace {
 
 TuningRecord record(int pixel_tile, double isolated_ms, double in_model_ms, int64_t unix_time) {
-    TuningRecord r;
-    r.workload = "w";
-    r.schedule.vector_width = 16;
-    r.schedule.channel_vectors = 2;
-    r.schedule.pixel_tile = pixel_tile;
-    r.schedule.reduction_unroll = 1;
-    r.schedule.row_tile = 4;
-    r.schedule.parallel = true;
-    r.median_ms = r.min_ms = isolated_ms;
-    r.valid = true;
-    r.error = 1e-7;
-    r.unix_time = unix_time;
-    r.in_model_ms = in_model_ms;
-    return r;
+    return cnnc::testing::sample_record("w", pixel_tile, isolated_ms, in_model_ms, unix_time);
 }
 
 } // namespace
