@@ -301,6 +301,11 @@ def measure(contestants, x, rounds, runs):
     for r in range(rounds):
         order = labels[r % len(labels):] + labels[:r % len(labels)]
         for label in order:
+            # Each turn starts after a pause and one untimed run: the previous contestant's pool
+            # threads (OpenMP, ONNX Runtime, Halide) spin for a while after its last run, and on
+            # 2 cores they would otherwise charge the next contestant's first runs.
+            time.sleep(0.05)
+            contestants[label](x)
             times = []
             for _ in range(runs):
                 start = time.perf_counter()
