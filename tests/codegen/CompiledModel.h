@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -36,6 +37,15 @@ inline std::vector<std::string> kernel_functions(const std::string &library) {
     std::vector<std::string> names;
     for (const auto &k : m.kernels()) names.push_back(k.function);
     return names;
+}
+
+// How many kernel calls of each algorithm a compiled library runs ("conv-depthwise": 9).
+inline std::map<std::string, int> algorithm_counts(const std::string &library) {
+    runtime::Library lib(library);
+    const Model m(lib.api());
+    std::map<std::string, int> counts;
+    for (const auto &k : m.kernels()) ++counts[k.algorithm];
+    return counts;
 }
 
 // Where test libraries and the test kernel cache live (inside the build folder).
