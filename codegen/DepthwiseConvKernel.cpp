@@ -15,10 +15,6 @@ namespace cnnc::codegen {
 
 using namespace Halide;
 
-namespace {
-
-} // namespace
-
 void build_depthwise_conv(const ir::Graph &, const ir::Op &op, const KernelPlan &plan, KernelBuild &build) {
     const auto &a = op.attr<ir::Conv2DAttrs>();
     const ir::Epilogue e = ir::epilogue_of(op);

@@ -39,15 +39,6 @@ inline std::vector<std::string> kernel_functions(const std::string &library) {
     return names;
 }
 
-// How many kernel calls of each algorithm a compiled library runs ("conv-depthwise": 9).
-inline std::map<std::string, int> algorithm_counts(const std::string &library) {
-    runtime::Library lib(library);
-    const Model m(lib.api());
-    std::map<std::string, int> counts;
-    for (const auto &k : m.kernels()) ++counts[k.algorithm];
-    return counts;
-}
-
 // Where test libraries and the test kernel cache live (inside the build folder).
 inline std::string scratch_dir() {
     const std::string dir = std::filesystem::absolute("codegen-scratch").string();
@@ -68,6 +59,20 @@ inline int cnnc_compile(const std::string &model, const std::string &library, co
         log->assign(std::istreambuf_iterator<char>(in), {});
     }
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// How many kernel calls of each algorithm `net`, compiled with `args` into scratch_dir()/`name`,
+// runs ("conv-depthwise": 9).
+inline std::map<std::string, int> algorithm_counts(const std::string &net, const std::string &name,
+                                                   const std::string &args) {
+    const std::string library = scratch_dir() + "/" + name;
+    std::string log;
+    REQUIRE_MESSAGE(cnnc_compile(net, library, args, &log) == 0, log);
+    runtime::Library lib(library);
+    const Model m(lib.api());
+    std::map<std::string, int> counts;
+    for (const auto &k : m.kernels()) ++counts[k.algorithm];
+    return counts;
 }
 
 inline ir::Tensor random_tensor(const ir::TensorType &type, uint32_t seed) {
