@@ -35,15 +35,13 @@ double median(std::vector<double> v) {
 struct LibraryTimes {
     std::string path;
     std::vector<double> run_ms;
-    std::vector<std::vector<double>> kernel_ms; // by kernel index
-    std::vector<std::vector<std::vector<double>>> round_kernel_ms; // the same, by round first
+    std::vector<std::vector<std::vector<double>>> kernel_ms; // by round, then kernel index
 };
 
 // Appends one `cnnc-run bench --per-layer` report to `times`.
 void read_report(const std::string &report, size_t kernels, LibraryTimes &times) {
     std::ifstream in(report);
     if (!in) user_error("{}: the runner wrote no report for {}", report, times.path);
-    times.kernel_ms.resize(kernels);
     std::vector<std::vector<double>> this_round(kernels);
     std::string line;
     size_t seen = 0;
@@ -58,15 +56,12 @@ void read_report(const std::string &report, size_t kernels, LibraryTimes &times)
             std::string flops, algorithm, function;
             fields >> index >> flops >> algorithm >> function;
             internal_assert(index < kernels, "{}: kernel {} of a model planned with {} kernels", report, index, kernels);
-            for (double ms; fields >> ms;) {
-                times.kernel_ms[index].push_back(ms);
-                this_round[index].push_back(ms);
-            }
+            for (double ms; fields >> ms;) this_round[index].push_back(ms);
             ++seen;
         }
     }
     internal_assert(seen == kernels, "{}: {} kernel lines, but the model's plan has {} kernels", report, seen, kernels);
-    times.round_kernel_ms.push_back(std::move(this_round));
+    times.kernel_ms.push_back(std::move(this_round));
 }
 
 void bench(const TuneOptions &options, const std::string &report, LibraryTimes &times, size_t kernels) {
@@ -116,8 +111,8 @@ std::optional<InModelSummary> confirm_in_model(const ir::Graph &g, const codegen
     for (const codegen::KernelPlan &k : plan.kernels)
         step_workload.push_back(codegen::workload_key(g, k.op, k.result_index, target));
 
-    LibraryTimes default_lib{scratch + "/libconfirm_default.so", {}, {}, {}};
-    LibraryTimes tuned_lib{scratch + "/libconfirm_tuned.so", {}, {}, {}};
+    LibraryTimes default_lib{scratch + "/libconfirm_default.so", {}, {}};
+    LibraryTimes tuned_lib{scratch + "/libconfirm_tuned.so", {}, {}};
     for (LibraryTimes *lib : {&default_lib, &tuned_lib}) {
         codegen::CompileOptions compile;
         compile.library_path = lib->path;
@@ -153,17 +148,19 @@ std::optional<InModelSummary> confirm_in_model(const ir::Graph &g, const codegen
             if (!step_workload[k].empty())
                 out[step_workload[k]].insert(out[step_workload[k]].end(), kernel_ms[k].begin(), kernel_ms[k].end());
     };
-    gather(default_lib.kernel_ms, default_ms);
-    gather(tuned_lib.kernel_ms, tuned_ms);
     for (const std::string &key : step_workload)
         if (!key.empty()) ++calls[key];
     std::map<std::string, int> tuned_faster_rounds;
     for (int r = 0; r < result.rounds; ++r) {
         std::map<std::string, std::vector<double>> round_default, round_tuned;
-        gather(default_lib.round_kernel_ms[static_cast<size_t>(r)], round_default);
-        gather(tuned_lib.round_kernel_ms[static_cast<size_t>(r)], round_tuned);
-        for (const auto &[key, ms] : round_default)
-            if (median(round_tuned[key]) < median(ms)) ++tuned_faster_rounds[key];
+        gather(default_lib.kernel_ms[static_cast<size_t>(r)], round_default);
+        gather(tuned_lib.kernel_ms[static_cast<size_t>(r)], round_tuned);
+        for (const auto &[key, ms] : round_default) {
+            const std::vector<double> &tuned = round_tuned[key];
+            if (median(tuned) < median(ms)) ++tuned_faster_rounds[key];
+            default_ms[key].insert(default_ms[key].end(), ms.begin(), ms.end());
+            tuned_ms[key].insert(tuned_ms[key].end(), tuned.begin(), tuned.end());
+        }
     }
     const int64_t round_time = next_round_time(db, static_cast<int64_t>(std::time(nullptr)));
     for (const ConfirmationWorkload &w : workloads) {
