@@ -65,6 +65,8 @@ enum class Packing {
     depthwise_weights, // [O,1,kh,kw] -> (c, kx, ky)
     grouped_weights,   // [O,I/g,kh,kw] -> (co in group, ci in group, kx, ky, group)
     transposed_matrix, // [N,K] -> [K,N] standard (a gemm's trans_b folded into the weights)
+    blocked_matrix,    // [N,K] -> (lane, k, block): B columns of a gemm's trans_b weights per block,
+                       // each block one contiguous stream over k (zero past the last column)
     blocked_conv,      // [O,I/g,kh,kw] -> (lane, k, kx, ky, block): each block of B output
                        // channels contiguous, its reduction over k input channels (a grouped
                        // conv's block spans whole groups; weights outside a lane's group are 0)

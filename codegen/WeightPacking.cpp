@@ -48,6 +48,17 @@ std::vector<float> pack_operand(const ir::Graph &g, const KernelOperand &operand
     if (operand.packing == Packing::none) return to_standard_layout(type, v);
     std::vector<float> out(v.size());
     auto at = [&](size_t i) -> float & { return out.at(i); };
+    if (operand.packing == Packing::blocked_matrix) {
+        // [N, K] -> (lane, k, block), zero columns past N in the last block.
+        const int64_t lanes = operand.shape.extents[0], depth = operand.shape.extents[1];
+        const int64_t columns = type.dims[0];
+        std::vector<float> blocked(static_cast<size_t>(operand.shape.span()), 0.0f);
+        for (int64_t n = 0; n < columns; ++n)
+            for (int64_t k = 0; k < depth; ++k)
+                blocked[static_cast<size_t>(((n / lanes) * depth + k) * lanes + n % lanes)] =
+                    v[static_cast<size_t>(n * depth + k)];
+        return blocked;
+    }
     if (operand.packing == Packing::transposed_matrix) {
         const size_t rows = static_cast<size_t>(type.dims[0]), cols = static_cast<size_t>(type.dims[1]);
         for (size_t r = 0; r < rows; ++r)
