@@ -5,6 +5,7 @@
 // (channels-innermost) layout in the instance's arena, outputs back, so users only see NCHW.
 #include "runtime/DeviceRuntime.h"
 #include "runtime/ModelInterface.h"
+#include "runtime/SpinningThreadPool.h"
 
 #include <chrono>
 #include <cstdarg>
@@ -221,6 +222,7 @@ int cnnc_output_index(const char *name, int32_t *index) { return tensor_index(na
 int cnnc_create(cnnc_instance **instance) {
     if (!instance) return fail(CNNC_ERROR_INVALID_ARGUMENT, "cnnc_create: instance is null");
     *instance = nullptr;
+    cnnc::runtime::install_spinning_thread_pool();
     auto *created = new (std::nothrow) cnnc_instance;
     if (!created) return fail(CNNC_ERROR_OUT_OF_MEMORY, "cnnc_create: out of memory");
     // 64-byte alignment: kernels' vector loads and the planner's offsets assume it.

@@ -37,7 +37,10 @@ const std::string runner = std::filesystem::path(CNNC_BINARY).parent_path().stri
 
 } // namespace
 
-TEST_CASE("4 threads x 50 runs, one instance each, all match the reference") {
+namespace {
+
+// 4 threads x 50 runs, one instance each: every output matches the reference.
+void check_instances_on_threads() {
     runtime::Library lib(basic_block_library());
     const Model model(lib.api());
     const ir::Graph g = frontend::load_model(CNNC_TEST_DATA_DIR "/ir/data/basic_block.cnn");
@@ -60,6 +63,18 @@ TEST_CASE("4 threads x 50 runs, one instance each, all match the reference") {
         });
     for (auto &th : pool) th.join();
     for (int t = 0; t < threads; ++t) CHECK(good[t] == runs);
+}
+
+} // namespace
+
+TEST_CASE("4 threads x 50 runs, one instance each, all match the reference") { check_instances_on_threads(); }
+
+// CNNC_THREAD_POOL=spinning (runtime/SpinningThreadPool.h): the parallel loops of one instance at a
+// time run on the spinning pool, the others' meanwhile on Halide's (ctest runs each case in its own
+// process, so the setting stays in this one).
+TEST_CASE("the spinning thread pool: 4 threads x 50 runs, all match the reference") {
+    ::setenv("CNNC_THREAD_POOL", "spinning", 1);
+    check_instances_on_threads();
 }
 
 TEST_CASE("the C ABI reports misuse with an error code and a message") {
