@@ -35,6 +35,7 @@ import argparse
 import ctypes
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -112,7 +113,13 @@ def prepare(name, args, work):
         start = time.time()
         run([cnnc, "compile", f"zoo:{name}", "-o", lib, "-q"] + extra, env=env)
         print(f"  {label}: compiled in {time.time() - start:.1f}s", flush=True)
-        contestants[label] = CnncModel(lib, (1, 3, 224, 224), 1000)
+        contestants[label] = load_cnnc(lib, "halide" if args.spinning_pool else None)
+    if args.spinning_pool:
+        # A copy of the default library is a second instance of its runtime, whose first
+        # cnnc_create reads CNNC_THREAD_POOL (runtime/SpinningThreadPool.h).
+        lib = os.path.join(folder, f"lib{name}_cnnc_spin.so")
+        shutil.copyfile(os.path.join(folder, f"lib{name}_cnnc.so"), lib)
+        contestants["cnnc-spin"] = load_cnnc(lib, "spinning")
     weights = os.path.join(folder, "weights")
     if not os.path.isdir(weights):
         run([os.path.join(args.build, "tests", "zoo_export_weights"), f"zoo:{name}", weights])
@@ -142,6 +149,20 @@ def prepare(name, args, work):
         print("  onnxruntime: not installed, skipped "
               "(/usr/bin/python3 -m pip install --break-system-packages onnxruntime)")
     return contestants, flops, x.numpy()
+
+
+def load_cnnc(path, thread_pool):
+    """A cnnc library on the thread pool named (None: as the environment says)."""
+    before = os.environ.get("CNNC_THREAD_POOL")
+    if thread_pool:
+        os.environ["CNNC_THREAD_POOL"] = thread_pool
+    try:
+        return CnncModel(path, (1, 3, 224, 224), 1000)
+    finally:
+        if before is None:
+            os.environ.pop("CNNC_THREAD_POOL", None)
+        else:
+            os.environ["CNNC_THREAD_POOL"] = before
 
 
 def schedulers(args):
@@ -335,6 +356,9 @@ def main():
     parser.add_argument("--schedulers", default="",
                         help="comma-separated Halide autoschedulers (adams2019, mullapudi2016, li2018): adds a "
                              "contestant cnnc-NAME per scheduler")
+    parser.add_argument("--spinning-pool", action="store_true",
+                        help="adds the contestant cnnc-spin: the default library with CNNC_THREAD_POOL=spinning "
+                             "(cnnc then runs on CNNC_THREAD_POOL=halide)")
     parser.add_argument("--per-layer-onednn", action="store_true",
                         help="per-conv times of cnnc (and --schedulers) beside oneDNN's instead of whole models")
     parser.add_argument("--layer-rounds", type=int, default=3, help="--per-layer-onednn: rounds")
