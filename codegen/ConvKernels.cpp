@@ -1,8 +1,9 @@
 // Halide conv2d dispatch (by the algorithm planned), the generic grouped conv and conv_transpose.
 // The blocked direct (also gemm-1x1 and strided-1x1) CPU kernels live in BlockedConvKernels.cpp,
-// the depthwise one in DepthwiseConvKernel.cpp, im2col + GEMM in Im2colConvKernel.cpp, blocks of
-// whole narrow groups in GroupedConvKernel.cpp; the generic grouped kernel below serves grouped
-// convs whose groups fit no channel block (e.g. 3 channels a group in 30).
+// the depthwise one in DepthwiseConvKernel.cpp, im2col + GEMM in Im2colConvKernel.cpp, the blocked
+// grouped convs (conv-grouped, conv-grouped-broadcast) in GroupedConvKernel.cpp; the generic
+// grouped kernel below serves grouped convs whose groups fit no channel block (e.g. 3 channels a
+// group in 30).
 //
 // Data is NHWC (Halide dims c, x, y, n: channels innermost). Zero padding is materialised once per
 // call into a padded copy rather than tested in the inner loop.
@@ -41,6 +42,7 @@ void build_conv(const ir::Graph &g, const ir::Op &op, const KernelPlan &plan, Ke
     if (plan.algorithm == "conv-im2col-gemm") return build_im2col_conv(g, op, plan, build);
     if (plan.algorithm == "conv-grouped-broadcast")
         return build_grouped_broadcast_conv(op, plan, build);
+    if (plan.algorithm == "conv-grouped") return build_grouped_blocked_conv(op, plan, build);
     if (plan.algorithm != "conv-grouped-generic") return build_blocked_conv(g, op, plan, build);
     const auto &a = op.attr<ir::Conv2DAttrs>();
     const ir::Epilogue e = ir::epilogue_of(op);

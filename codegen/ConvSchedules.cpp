@@ -191,6 +191,20 @@ double estimate_conv_ms(const ConvShape &c, const Schedule &s, const TargetInfo 
             4.0;
         cycles += from_l2 * static_cast<double>(tiles) * tile_bytes / l2_bytes_per_cycle;
     }
+    if (c.groups > 1 && !c.grouped_broadcast && c.padded && !c.pixel_chunks) {
+        // conv-grouped pads the input each task reads into a buffer of its own
+        // (GroupedConvKernel.cpp): the strip's input rows, of its block's groups' channels with
+        // tasks over (rows, blocks), else of all channels; about a cycle a vector to load, store
+        // and read back from L1.
+        const double rows = static_cast<double>(
+            (std::min<int64_t>(s.row_tile, c.height) - 1) * c.stride_h + c.kernel_h);
+        const double columns = static_cast<double>((c.width - 1) * c.stride_w + c.kernel_w);
+        const double channels = s.task_order == 0
+                                    ? static_cast<double>(steps / (c.kernel_h * c.kernel_w) * blocks)
+                                    : static_cast<double>(c.in_channels);
+        cycles += static_cast<double>(ceil_div(c.height, s.row_tile)) * rows * columns * channels /
+                  s.vector_width;
+    }
     if (c.groups > 1 && !c.pixel_chunks && s.task_order == 0) {
         // A grouped block reads only its own groups' input channels, not the whole input rows
         // charged above for task order 0 (1/32 of them in ResNeXt's 32 groups).
@@ -250,19 +264,9 @@ bool grouped_broadcast_pays(const ConvShape &block_diagonal, const TargetInfo &t
     const std::vector<Schedule> blocked = conv_candidates(block_diagonal, target);
     if (blocked.empty())
         return true;
-    // The blocked kernel first copies a padded input (the broadcast one pads while spreading):
-    // written and read once from beyond L2, on both cores.
-    const double input_bytes =
-        static_cast<double>(
-            ((block_diagonal.width - 1) * block_diagonal.stride_w + block_diagonal.kernel_w) *
-            ((block_diagonal.height - 1) * block_diagonal.stride_h + block_diagonal.kernel_h) *
-            block_diagonal.in_channels) *
-        4.0;
-    const double padded_copy_ms =
-        !block_diagonal.padded ? 0.0
-                               : 2.0 * input_bytes / far_bytes_per_cycle / cores / (ghz * 1e6);
+    // Both pad per task (the broadcast kernel while spreading): estimate_conv_ms charges each.
     return estimate_conv_ms(broadcast, spread.front(), target) <
-           estimate_conv_ms(block_diagonal, blocked.front(), target) + padded_copy_ms;
+           estimate_conv_ms(block_diagonal, blocked.front(), target);
 }
 
 Schedule default_conv_schedule(const ConvShape &c, const TargetInfo &target) {

@@ -9,4 +9,8 @@ namespace cnnc::codegen {
 
 void build_grouped_broadcast_conv(const ir::Op &op, const KernelPlan &plan, KernelBuild &build);
 
+// conv-grouped whose channel blocks lie inside one group or cover whole groups: the blocked
+// product (BlockedProduct.h) over an input each task pads for itself (only what it reads).
+void build_grouped_blocked_conv(const ir::Op &op, const KernelPlan &plan, KernelBuild &build);
+
 } // namespace cnnc::codegen

@@ -24,10 +24,11 @@ const char *const gpu_template_version = "gpu11";
 // signatures ("|depthwise-kernel=3"), so cached objects of older ones are stale:
 //   conv-depthwise          (DepthwiseConvKernel.cpp) 2: padding inlined, no per-task copy;
 //                           3: ragged channel blocks shifted inwards
+//   conv-grouped            (GroupedConvKernel.cpp) 1: each task pads only the input it reads
 //   conv-grouped-broadcast  (GroupedConvKernel.cpp) 1
 //   conv-grouped-generic    (ConvKernels.cpp) 2: groups that do not fill a vector are guarded
 const std::vector<std::pair<std::string, int>> cpu_kernel_generations = {
-    {"conv-depthwise", 3}, {"conv-grouped-broadcast", 1}, {"conv-grouped-generic", 2}};
+    {"conv-depthwise", 3}, {"conv-grouped", 1}, {"conv-grouped-broadcast", 1}, {"conv-grouped-generic", 2}};
 const char *const wrong_kernel_variable = "CNNC_TEST_ONLY_WRONG_KERNEL";
 
 namespace {

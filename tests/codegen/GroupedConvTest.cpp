@@ -18,7 +18,10 @@ TEST_CASE("grouped convs with groups narrower than a vector match the reference"
 TEST_CASE("grouped convs with narrow groups compile to conv-grouped-broadcast where a block fits") {
     auto counts = testing::algorithm_counts(CNNC_TEST_DATA_DIR "/codegen/data/grouped_broadcast.cnn",
                                             "libgrouped_broadcast_kinds.so", "-O0");
-    CHECK(counts["conv-grouped-broadcast"] == 6);
+    // %g2 (8 channels a group at stride 2, like ResNeXt-50's layer2.0) spreads four input pixels
+    // per output pixel: the cost model keeps it block-diagonal, whose tasks pad in cache too.
+    CHECK(counts["conv-grouped-broadcast"] == 5);
+    CHECK(counts["conv-grouped"] == 1);
     CHECK(counts["conv-grouped-generic"] == 1);
 }
 
