@@ -132,11 +132,23 @@ double estimate_conv_ms(const ConvShape &c, const Schedule &s, const TargetInfo 
     // cv x px FMAs; plus loop overhead, which unrolling the reduction amortises.
     double step = std::max(cv * px / 2.0, (cv + px) / 2.0) + 1.0 / s.reduction_unroll;
     // conv-grouped-broadcast loads each spread input vector for one FMA (lanes of different
-    // groups read different inputs): cv x px input loads and cv weight loads a step.
+    // groups read different inputs): cv x px input loads and cv weight loads a step, of which
+    // L1 sustains about 1.5 full vectors a cycle beside the spread's stores (ResNeXt-50's
+    // layer2.x ran 15% slower than 8-lane blocks of one 8-channel group, which 2 a cycle ranked
+    // behind it; layer1, 4 channels a group, still runs it 1.5x faster than block-diagonal).
     if (c.grouped_broadcast)
-        step = (cv * px + cv) / 2.0 + 1.0 / s.reduction_unroll;
+        step = (cv * px + cv) / 1.5 + 1.0 / s.reduction_unroll;
     // Narrower vectors than the machine's do the same work in more instructions.
-    step *= static_cast<double>(target.vector_width) / s.vector_width;
+    // (A grouped conv's narrower blocks are already counted as more tiles of cv x px FMAs each:
+    // an 8-lane block of one 8-channel group does half the FMAs of a 16-lane block-diagonal one.)
+    const bool grouped_blocks = c.groups > 1 && !c.grouped_broadcast;
+    if (!grouped_blocks) step *= static_cast<double>(target.vector_width) / s.vector_width;
+    // A block-diagonal grouped block (lanes over several groups, zero weights across them) does
+    // B/cog x the FMAs, as many instructions as cog-wide vectors without zeros, yet runs slower
+    // (it streams B/cog x the weights, zeros included; the rest is not pinned down). ResNeXt-50's
+    // 8-channel groups ran 8-lane blocks 10-15% faster than 16-lane block-diagonal ones (layer2.x
+    // 187 vs 203 us, layer2.0 235 vs 263 us, each kernel alone, loaded machine).
+    if (grouped_blocks && lanes > c.out_channels / c.groups) step *= 1.15;
     // Accumulators and weight vectors beyond the register file spill to the stack.
     const double live = cv * px + cv + 1;
     if (live > registers) step *= 2.0 + (live - registers) * 0.25;
