@@ -16,6 +16,7 @@ namespace {
 constexpr double ghz = 2.2;
 constexpr int cores = 2;
 constexpr double l1_bytes = 40 * 1024; // leave room for the input rows and the stack
+constexpr double l2_bytes = 2 * 1024 * 1024; // a core's
 constexpr double l2_bytes_per_cycle = 32, far_bytes_per_cycle = 12;
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
@@ -216,12 +217,35 @@ double estimate_conv_ms(const ConvShape &c, const Schedule &s, const TargetInfo 
                                     : static_cast<double>(c.in_channels);
         cycles += static_cast<double>(ceil_div(c.height, s.row_tile)) * rows * columns * channels /
                   s.vector_width;
+        // The tiles then read the padded strip from L1 while it fits, else partly from L2: with
+        // tasks running every block (order 1) it holds all channels (920 KB for ResNeXt-50's
+        // layer3.0 at 7 rows), with order 0 one block's groups (29 KB). One thread, each kernel
+        // alone: layer3.0 ran order 0 15% faster (261 vs 308 us), layer3.x 11% (193 vs 216 us).
+        const double strip_bytes = rows * columns * channels / static_cast<double>(blocks) * 4.0 *
+                                   (s.task_order == 0 ? 1.0 : static_cast<double>(blocks));
+        const double from_l2 = std::max(0.0, (strip_bytes - l1_bytes) / strip_bytes);
+        const double tile_bytes = static_cast<double>(
+            c.kernel_h * ((s.pixel_tile - 1) * c.stride_w + c.kernel_w) * (steps / (c.kernel_h * c.kernel_w)) * 4);
+        // (Half L2's rate: the strip was just written there and its lines are still being
+        // written back; a full rate ranked order 1 first on layer3.x, against the measurement.)
+        cycles += from_l2 * static_cast<double>(tiles) * tile_bytes / (l2_bytes_per_cycle / 2.0);
     }
     if (c.groups > 1 && !c.pixel_chunks && s.task_order == 0) {
         // A grouped block reads only its own groups' input channels, not the whole input rows
-        // charged above for task order 0 (1/32 of them in ResNeXt's 32 groups).
-        const double read_share = static_cast<double>(steps) /
-                                  static_cast<double>(c.kernel_h * c.kernel_w * c.in_channels);
+        // charged above for task order 0 (1/32 of them in ResNeXt's 32 groups), in whole 64-byte
+        // lines, while the input stays in L2 between the blocks' tasks. Past a core's L2 each
+        // task fetches its slice from beyond it at 1 KB strides, which the prefetchers serve no
+        // faster than whole rows: ResNeXt-50's layer2.0 (3.2 MB of input) ran tasks over (rows,
+        // block) 1.4-2x slower than tasks over rows, layer3.0 and layer3.x (1.6 and 0.4 MB)
+        // 4% and 12% faster (one thread, each kernel alone).
+        const double block_bytes = static_cast<double>(steps / (c.kernel_h * c.kernel_w)) * 4.0;
+        const double input_bytes = static_cast<double>(c.in_channels) *
+                                   static_cast<double>((c.width - 1) * c.stride_w + c.kernel_w) *
+                                   static_cast<double>((c.height - 1) * c.stride_h + c.kernel_h) * 4.0;
+        const double read_share =
+            input_bytes > l2_bytes
+                ? 1.0
+                : std::min(1.0, std::ceil(block_bytes / 64.0) * 64.0 / (static_cast<double>(c.in_channels) * 4.0));
         cycles -= (1.0 - read_share) *
                   static_cast<double>(blocks * ceil_div(c.height, s.row_tile)) * in_row_bytes *
                   std::min<double>(s.row_tile, c.height) / c.kernel_h / far_bytes_per_cycle;
@@ -276,6 +300,13 @@ bool grouped_broadcast_pays(const ConvShape &block_diagonal, const TargetInfo &t
     const std::vector<Schedule> blocked = conv_candidates(block_diagonal, target);
     if (blocked.empty())
         return true;
+    // A block of exactly one group (8 channels a group in 8-lane blocks) has neither zero weights
+    // nor a spread: less work than either. ResNeXt-50's layer2.x ran it 13% faster than the
+    // broadcast kernel on one thread (351 vs 403 us), a margin the two estimates do not resolve.
+    const int64_t cog = block_diagonal.out_channels / block_diagonal.groups;
+    for (const Schedule &s : blocked)
+        if (static_cast<int64_t>(s.vector_width) * s.channel_vectors == cog)
+            return false;
     // Both pad per task (the broadcast kernel while spreading): estimate_conv_ms charges each.
     return estimate_conv_ms(broadcast, spread.front(), target) <
            estimate_conv_ms(block_diagonal, blocked.front(), target);
