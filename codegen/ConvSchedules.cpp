@@ -18,6 +18,7 @@ constexpr int cores = 2;
 constexpr double l1_bytes = 40 * 1024; // leave room for the input rows and the stack
 constexpr double l2_bytes = 2 * 1024 * 1024; // a core's
 constexpr double l2_bytes_per_cycle = 32, far_bytes_per_cycle = 12;
+constexpr double rows_l2_bytes_per_cycle = 24; // weights a tile of a k x k conv streams (see below)
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -42,7 +43,7 @@ int64_t parallel_tasks(const ConvShape &c, const Schedule &s, int64_t blocks) {
         return s.task_order == 0 ? chunks * blocks : chunks;
     }
     const int64_t rows = ceil_div(c.height, s.row_tile);
-    return s.task_order == 0 ? rows * blocks : rows;
+    return s.task_order != 1 ? rows * blocks : rows; // order 2's tasks are order 0's
 }
 
 // The depthwise kernel (DepthwiseConvKernel.cpp) loads its input straight from the image (no
@@ -100,6 +101,7 @@ bool blocked_conv_feasible(const ConvShape &c, const Schedule &s) {
     if (s.vector_width < 1 || s.channel_vectors < 1 || s.pixel_tile < 1 || s.row_tile < 1) return false;
     if (s.pixel_tile > c.width) return false;
     if (s.row_tile > (c.pixel_chunks ? ceil_div(c.width, s.pixel_tile) : c.height)) return false;
+    if (s.task_order == 2 && strip_reduction_chunk(c, s) == 0) return false;
     const int64_t lanes = static_cast<int64_t>(s.vector_width) * s.channel_vectors;
     if (c.depthwise) return lanes <= std::max<int64_t>(c.out_channels, s.vector_width);
     if (c.grouped_broadcast)
@@ -120,6 +122,20 @@ int64_t blocked_reduction(const ConvShape &c, const Schedule &s) {
     return (lanes <= cog ? cig : lanes / cog * cig) * window;
 }
 
+int strip_reduction_chunk(const ConvShape &c, const Schedule &s) {
+    if (s.task_order != 2 || c.pixel_chunks || c.depthwise || c.grouped_broadcast ||
+        c.groups != 1 || c.height == 1)
+        return 0;
+    // The chunk's weights take at most half of L1, beside the strip's accumulators and input.
+    const int64_t lanes = static_cast<int64_t>(s.vector_width) * s.channel_vectors;
+    const int64_t per_channel = c.kernel_h * c.kernel_w * lanes * 4;
+    for (int64_t chunk : {32, 16, 8, 4})
+        if (c.in_channels % chunk == 0 && c.in_channels / chunk >= 2 &&
+            chunk * per_channel <= 24 * 1024)
+            return static_cast<int>(chunk);
+    return 0;
+}
+
 double estimate_conv_ms(const ConvShape &c, const Schedule &s, const TargetInfo &target) {
     const int registers = target.vector_width >= 16 ? 32 : 16;
     if (c.depthwise) return depthwise_ms(c, s, registers);
@@ -132,6 +148,12 @@ double estimate_conv_ms(const ConvShape &c, const Schedule &s, const TargetInfo 
     // One reduction step: cv weight vectors loaded, px inputs broadcast (folded into the FMAs),
     // cv x px FMAs; plus loop overhead, which unrolling the reduction amortises.
     double step = std::max(cv * px / 2.0, (cv + px) / 2.0) + 1.0 / s.reduction_unroll;
+    // A k x k conv's loads overlap its FMAs only in part: 30% of the lesser of the two is added
+    // (fitted to `cnnc tune` records of ResNet-50's 3x3 and 7x7 direct convs: 77% of measured
+    // pairs ordered right instead of 76%, the picks' mean regret 6.8% instead of 7.8%; it ranks
+    // 3 or 4 channel vectors over 2 at 512->512 7x7, measured 10% faster under task order 2).
+    const bool has_rows = c.height > 1 && !c.pixel_chunks;
+    if (has_rows) step += 0.3 * std::min(cv * px / 2.0, (cv + px) / 2.0);
     // conv-grouped-broadcast loads each spread input vector for one FMA (lanes of different
     // groups read different inputs): cv x px input loads and cv weight loads a step, of which
     // L1 sustains about 1.5 full vectors a cycle beside the spread's stores (ResNeXt-50's
@@ -152,11 +174,35 @@ double estimate_conv_ms(const ConvShape &c, const Schedule &s, const TargetInfo 
     if (grouped_blocks && lanes > c.out_channels / c.groups) step *= 1.15;
     // Accumulators and weight vectors beyond the register file spill to the stack.
     const double live = cv * px + cv + 1;
-    if (live > registers) step *= 2.0 + (live - registers) * 0.25;
+    // A k x k conv's tile one or two vectors over spills only those accumulators (a reload and a
+    // store beside each step's FMAs): 4 x 7 tiles of 512->512 3x3 at 7x7 under task order 2 spill
+    // one and ran level with 3 x 7 and 10% faster than 2 x 7 (caches flushed, 16 interleaved
+    // rounds, load ~4).
+    if (has_rows && live > registers && live <= registers + 2)
+        step += live - registers;
+    else if (live > registers)
+        step *= 2.0 + (live - registers) * 0.25;
     double tile = static_cast<double>(steps) * step;
     // The block's weights stream once per tile: from L1 when they fit, else from L2.
     const double weight_bytes = static_cast<double>(steps) * static_cast<double>(lanes) * 4.0;
-    if (weight_bytes > l1_bytes) tile = std::max(tile, weight_bytes / l2_bytes_per_cycle);
+    const int strip_chunk = strip_reduction_chunk(c, s);
+    if (strip_chunk > 0) {
+        // A chunked strip (task order 2) reads each chunk's weights from L1 (from L2 for its
+        // first tile, spread over the strip's tiles), and every tile adds each chunk's sums to
+        // its accumulators in L1: a load, add and store per vector, and the part's set-up.
+        const double task_tiles =
+            static_cast<double>(tiles_x * std::min<int64_t>(s.row_tile, c.height));
+        tile = std::max(tile, weight_bytes / l2_bytes_per_cycle / task_tiles) +
+               static_cast<double>(steps / (strip_chunk * c.kernel_h * c.kernel_w)) *
+                   (1.5 * cv * px + 6.0);
+    } else if (weight_bytes > l1_bytes) {
+        // Beside the FMAs of rows of tiles (a k x k conv), L2 gives a tile about 24 bytes a cycle,
+        // not the 32 of a long row's tiles: `cnnc tune` (warm, each kernel alone) ran ResNet-50's
+        // 3x3 128->128 stride 2 as cv 2 x px 14 12-18% faster than cv 4 x px 4, which 32 bytes a
+        // cycle ranked first (with caches flushed, all of its tile shapes ran within 3%).
+        const double l2_rate = c.height > 1 ? rows_l2_bytes_per_cycle : l2_bytes_per_cycle;
+        tile = std::max(tile, weight_bytes / l2_rate);
+    }
     tile += 20.0 + cv * px; // initialise and store the tile (epilogue)
     double cycles = static_cast<double>(tiles) * tile;
     // What tasks re-read from beyond L2: with tasks over (rows, blocks), each block re-reads its
@@ -176,10 +222,19 @@ double estimate_conv_ms(const ConvShape &c, const Schedule &s, const TargetInfo 
             cycles += col_bytes / l2_bytes_per_cycle;
             if (s.task_order == 0) cycles += static_cast<double>(blocks) * col_bytes / l2_bytes_per_cycle;
         }
-    } else if (s.task_order == 0) {
+    } else if (s.task_order == 0 || s.task_order == 2) {
         const double strips = static_cast<double>(ceil_div(c.height, s.row_tile));
         cycles += static_cast<double>(blocks) * strips * in_row_bytes * std::min<double>(s.row_tile, c.height) /
                   c.kernel_h / far_bytes_per_cycle;
+        // Weights beyond L2 (a core's share over its 2 MiB: never warm between runs) stream from
+        // far once per task. Order 0 streams them in its first tile, whose FMAs wait (ResNet-50's
+        // 3x3 512->512 at 7x7 has 7 tiles a task, so a seventh of its FMAs cannot hide the
+        // stream); order 2 spreads the stream over all of the task's FMAs, so only the part they
+        // cannot hide counts.
+        if (all_weight_bytes / cores > 2 * 1024 * 1024) {
+            const double far = strips * all_weight_bytes / far_bytes_per_cycle;
+            cycles = s.task_order == 0 ? cycles + far : std::max(cycles, far);
+        }
     } else {
         cycles += static_cast<double>(ceil_div(c.height, s.row_tile)) * all_weight_bytes / far_bytes_per_cycle;
     }
@@ -264,7 +319,7 @@ std::vector<Schedule> conv_candidates(const ConvShape &c, const TargetInfo &targ
             for (int px = 1; px <= 16; ++px)
                 for (int ru : {1, 2, 4})
                     for (int rows : {1, 2, 4, 7, 8})
-                        for (int order : {0, 1}) {
+                        for (int order : {0, 1, 2}) {
                             if (c.depthwise && (ru != 1 || order != 0)) continue;
                             // One long row has no row strips (strided-1x1 and im2col take
                             // row_tile pixel tiles per task); only im2col has a per-task

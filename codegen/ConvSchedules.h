@@ -44,6 +44,15 @@ bool blocked_conv_feasible(const ConvShape &shape, const Schedule &s);
 // The reduction length of one output block (input channels per block times the window).
 int64_t blocked_reduction(const ConvShape &shape, const Schedule &s);
 
+// Task order 2 of a conv with rows (a k x k direct conv in one group): tasks are (row strips,
+// channel blocks) as with order 0, but the block's reduction runs in chunks of this many input
+// channels (the whole window each): every tile of the strip adds one chunk to its accumulators
+// (kept in L1 for the task) before the next chunk starts, so each chunk of weights arrives from
+// beyond L1 once per task instead of once per tile, and a far weight stream (a 512-channel 3x3's
+// 9.4 MB) is spread over all of the strip's FMAs instead of stalling its first tile.
+// 0: not task order 2, or no chunk of at least two chunks fits the L1 budget.
+int strip_reduction_chunk(const ConvShape &shape, const Schedule &s);
+
 // Estimated milliseconds of the kernel (both cores), for ranking; not a prediction to report.
 double estimate_conv_ms(const ConvShape &shape, const Schedule &s, const TargetInfo &target);
 
