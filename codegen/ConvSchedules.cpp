@@ -65,6 +65,15 @@ double depthwise_ms(const ConvShape &c, const Schedule &s, int registers) {
                              static_cast<double>(c.kernel_h) +
                          cv * static_cast<double>(window);
     double per_tile = std::max(fmas, loads) / 2.0 + cv * px + 10.0;
+    // Tiles of more than 4 vectors that do not cover a whole row ran slower per pixel than this
+    // counts (one thread, each kernel alone): MobileNet v2's 112-, 56- and 28-pixel depthwise
+    // convs ran 1 x 4 tiles 9-34% faster than the 1 x 14-16 ones ranked first without this term,
+    // 1 x 8 in between, and 2 x 4 and 2 x 2 up to 14% slower than 1 x 4; rows of one tile (14
+    // and 7 pixels) ran as fast as or faster than 1 x 4. The cause is not pinned down: the loads
+    // per FMA favour the wide tiles, and their border tiles alone do not explain it.
+    const double tile_vectors = cv * px;
+    if (tile_vectors > 4 && s.pixel_tile < c.width) per_tile += 3.0 * (tile_vectors - 4.0);
+    if (cv > 1 && s.pixel_tile < c.width) per_tile += 2.0 * (cv - 1.0) * px;
     // The accumulators and the block's window of weights live in registers; past the register
     // file they spill to the stack.
     const double live = cv * px + cv * static_cast<double>(window) + 2.0;
