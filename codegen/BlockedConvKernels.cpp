@@ -264,21 +264,10 @@ void build_blocked_conv(const ir::Graph &g, const ir::Op &op, const KernelPlan &
     const int pl = static_cast<int>(a.pad[1]), pt = static_cast<int>(a.pad[0]);
     Func padded("padded");
     Var c("c"), x("x"), y("y"), n("n");
-    // The padded image is copied once per call (a pass over memory before the conv starts),
-    // except for an input of fewer channels than a vector whose values the window reads at most
-    // 3 times each (3x3 at stride 2): there the tiles read the image in place through a bounds
-    // select per read. MobileNet v2's 3-channel 3x3 stride-2 stem: 0.28 -> 0.20 ms (caches
-    // flushed, 6 interleaved rounds, load 3.3-3.8; without padding at all 0.18-0.20). With 128 or
-    // 256 channels the in-place read was 5-20% slower than the copy (3x3 stride 2), and ResNet-50's
-    // 7x7 stride-2 stem (each value read 12 times) 0-5% slower.
-    const bool read_in_place = a.groups == 1 && ci_total < plan.schedule.vector_width &&
-                               a.kernel[0] * a.kernel[1] <= 3 * a.stride[0] * a.stride[1];
     if (has_padding(a.pad)) {
         padded(c, x, y, n) = BoundaryConditions::constant_exterior(in.x, 0.0f)(c, x, y, n);
-        if (!read_in_place)
-            padded.compute_root().parallel(y);
-        if (!read_in_place && ci_total >= plan.schedule.vector_width)
-            padded.vectorize(c, plan.schedule.vector_width);
+        padded.compute_root().parallel(y);
+        if (ci_total >= plan.schedule.vector_width) padded.vectorize(c, plan.schedule.vector_width);
     } else {
         padded(c, x, y, n) = in.x(c, x, y, n);
     }

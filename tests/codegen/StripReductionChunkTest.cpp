@@ -5,10 +5,10 @@
 // tile shapes onto them with tuning records so that a row's last tile reaches past the row (a
 // rounded-up tile that reads the row's last pixel again), the last strip of rows is shifted
 // inwards, a channel block is ragged, the input is read at stride 2 and without padding, and
-// the chunks are 4, 8 and 16 channels (two to six of them), plus a 3-channel stem that reads its
-// padded input in place, and check the outputs against the reference interpreter. A wrong chunk
-// offset, a tile or strip added twice or a lost chunk changes the sums. Tolerance: 1e-4 of each
-// output's largest magnitude (at most 400 products each).
+// the chunks are 4, 8 and 16 channels (two to six of them), plus a 3-channel stem under task
+// order 0, and check the outputs against the reference interpreter. A wrong chunk offset, a tile
+// or strip added twice or a lost chunk changes the sums. Tolerance: 1e-4 of each output's
+// largest magnitude (at most 400 products each).
 #include "tests/codegen/CompiledModel.h"
 
 #include <regex>
@@ -53,7 +53,7 @@ std::vector<std::string> default_records(const std::string &dir) {
 //      strip of 8 rows; chunks of 4 (four).
 //   %d 16 channels at 7x7, 7x7 stride 2: a 16-lane block, one 7-pixel tile a row, strips of 2
 //      rows (the fourth shifted inwards); chunks of 4 (two).
-//   %e 24 channels at 6x6 from 3 channels read in place (task order 0): a ragged 32-lane block,
+//   %e 24 channels at 6x6 from 3 channels (task order 0): a ragged 32-lane block,
 //      4-pixel tiles (the second shifted inwards), strips of 4 rows (the second shifted inwards).
 std::string forced_schedule(const std::string &record) {
     const char *schedule = record.find("out[2,40,9,9]") != std::string::npos
