@@ -99,7 +99,8 @@ ConvShape conv_shape_of(const ir::Conv2DAttrs &a, const KernelPlan &plan) {
     shape.depthwise = plan.algorithm == "conv-depthwise";
     shape.stride_w = a.stride[1];
     shape.im2col = plan.algorithm == "conv-im2col-gemm";
-    shape.pixel_chunks = shape.im2col || plan.algorithm == "conv-strided-1x1";
+    shape.pixel_chunks =
+        shape.im2col || plan.algorithm == "conv-strided-1x1" || plan.algorithm == "conv-gemm-1x1";
     shape.grouped_broadcast = plan.algorithm == "conv-grouped-broadcast";
     shape.stride_h = a.stride[0];
     shape.padded = a.pad != ir::Pads{0, 0, 0, 0};
@@ -222,9 +223,12 @@ double estimate_conv_ms(const ConvShape &c, const Schedule &s, const TargetInfo 
     if (c.pixel_chunks) {
         // Every task streams its blocks' weights from beyond L2 once (the tiles after the first
         // find them in L2): a task per (chunk, block) or a chunk running every block, the
-        // weights are read once per chunk. im2col's window copy is written once, then re-read
-        // per block (from L2 when a chunk's rows fit).
-        const double chunks = static_cast<double>(pixel_chunks(c, s));
+        // weights are read once per chunk. A 1x1 conv's tasks over (chunks, blocks) run a
+        // block's chunks one after another, taken by both cores in turn, so each core reads a
+        // block's weights from far once, not once per chunk. im2col's window copy is written
+        // once, then re-read per block (from L2 when a chunk's rows fit).
+        double chunks = static_cast<double>(pixel_chunks(c, s));
+        if (!c.im2col && s.task_order == 0) chunks = std::min<double>(chunks, cores);
         cycles += chunks * all_weight_bytes / far_bytes_per_cycle;
         if (c.im2col) {
             const double col_bytes = static_cast<double>(c.width) * static_cast<double>(steps) * 4.0;

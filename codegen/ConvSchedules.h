@@ -24,8 +24,9 @@ struct ConvShape {
     bool depthwise = false;
     int64_t stride_w = 1; // depthwise: how far apart along x the windows of adjacent outputs lie
     bool im2col = false; // conv-im2col-gemm: the pixels' windows are copied to a buffer first
-    // conv-im2col-gemm, conv-strided-1x1: a long row whose tasks may take row_tile pixel tiles
-    // each (so a task reuses its block's weights across them) instead of one 16th of the row.
+    // conv-gemm-1x1, conv-strided-1x1, conv-im2col-gemm: a long row whose tasks may take
+    // row_tile pixel tiles each (so a task reuses its block's weights across them) instead of one
+    // 16th of the row.
     bool pixel_chunks = false;
     // conv-grouped-broadcast: a block holds whole groups and reduces over one group's input
     // channels (GroupedConvKernel.cpp), after spreading its input rows once per task.

@@ -1,0 +1,91 @@
+// 1x1 convs over a long row of pixels (conv-gemm-1x1, conv-strided-1x1) whose tasks take several
+// pixel tiles of one channel block (row_tile > 1, which the cost model now picks for conv-gemm-1x1
+// too: ResNet-50's 7x7 layers read a block's weights from beyond L2 once per task).
+// tests/codegen/data/long_row_tasks.cnn holds such convs with batch 2; these tests force tile
+// shapes onto them with tuning records so that the last task is short, the last tile is shifted
+// inwards over its neighbour, a channel block is ragged and a task covers the whole row, and
+// check the outputs against the reference interpreter, as they do at the default schedules.
+// Tolerance: 1e-4 of each output's largest magnitude (at most 192 products each).
+#include "tests/codegen/CompiledModel.h"
+
+#include <regex>
+
+using namespace cnnc;
+
+namespace {
+
+const std::string net = CNNC_TEST_DATA_DIR "/codegen/data/long_row_tasks.cnn";
+
+// One record per conv of `net` on this host, from a tune that measures the defaults only
+// (--prune 1 skips every candidate the model ranks behind them), so that each record spells this
+// target and code generation.
+std::vector<std::string> default_records(const std::string &dir) {
+    const std::string probe = dir + "/long_row_tasks_probe.jsonl";
+    std::filesystem::remove(probe);
+    const std::string command = fmt::format(
+        "CNNC_CACHE_DIR={} {} tune {} -O0 --db {} --budget 60s --prune 1 --runs 1 --confirm-share 0 -q > {}.log 2>&1",
+        testing::shell_quote(dir + "/cache"), CNNC_BINARY, testing::shell_quote(net), testing::shell_quote(probe),
+        testing::shell_quote(probe));
+    REQUIRE(std::system(command.c_str()) == 0);
+    std::ifstream in(probe);
+    std::vector<std::string> records, keys;
+    std::string line;
+    std::smatch m;
+    while (std::getline(in, line))
+        if (std::regex_search(line, m, std::regex("\"workload\":(\"[^\"]*\")")) &&
+            std::find(keys.begin(), keys.end(), m[1].str()) == keys.end()) {
+            keys.push_back(m[1].str());
+            records.push_back(line);
+        }
+    return records;
+}
+
+// The forced schedule of each conv, by its output shape:
+//   %a 40 channels, 49 pixels: 32-lane blocks (one full, one ragged), 5-pixel tiles (the tenth
+//      shifted inwards), 4 a task: tasks of 4, 4 and 2 tiles.
+//   %b 64 channels, 196 pixels: one 64-lane block, 6-pixel tiles (33, the last shifted), 8 a
+//      task: the fifth task has one tile.
+//   %s 48 channels, 49 pixels: one 48-lane block, 13-pixel tiles (the fourth shifted), the row
+//      one task.
+std::string forced_schedule(const std::string &record) {
+    const char *schedule = record.find("out[2,40,7,7]") != std::string::npos
+                               ? R"("vec":16,"cv":2,"px":5,"ru":2,"rows":4)"
+                           : record.find("out[2,64,14,14]") != std::string::npos
+                               ? R"("vec":16,"cv":4,"px":6,"ru":4,"rows":8)"
+                               : R"("vec":16,"cv":3,"px":13,"ru":1,"rows":4)";
+    return fmt::format("\"schedule\":{{{},\"order\":0,\"par\":true}}", schedule);
+}
+
+std::string forced_database(const std::string &dir) {
+    const std::string path = dir + "/long_row_tasks_forced.jsonl";
+    std::ofstream out(path, std::ios::trunc);
+    for (std::string record : default_records(dir)) {
+        record = std::regex_replace(record, std::regex("\"schedule\":\\{[^}]*\\}"), forced_schedule(record));
+        record = std::regex_replace(record, std::regex("\"(median|min)_ms\":[-+.0-9eE]+"), "\"$1_ms\":0.001");
+        out << record << "\n";
+    }
+    return path;
+}
+
+} // namespace
+
+TEST_SUITE("codegen-blocked") {
+    TEST_CASE("1x1 long rows with tasks of several pixel tiles match the reference") {
+        const std::string dir = testing::scratch_dir();
+        const std::string forced = forced_database(dir);
+        std::ifstream in(forced);
+        CHECK(std::count(std::istreambuf_iterator<char>(in), {}, '\n') == 3);
+        // The records are applied (other kernels than the defaults'), and the kernels are right.
+        std::string log;
+        REQUIRE_MESSAGE(testing::cnnc_compile(net, dir + "/liblong_row_tasks_default.so", "-O0", &log) == 0, log);
+        REQUIRE_MESSAGE(testing::cnnc_compile(net, dir + "/liblong_row_tasks_forced.so", "-O0 --db " + forced, &log) == 0,
+                        log);
+        CHECK(testing::kernel_functions(dir + "/liblong_row_tasks_default.so") !=
+              testing::kernel_functions(dir + "/liblong_row_tasks_forced.so"));
+        testing::check_compiled_model(net, "-O0 --db " + forced, 1e-4, "long_row_tasks_forced");
+    }
+
+    TEST_CASE("1x1 long rows at their default schedules match the reference") {
+        testing::check_compiled_model(net, "-O0", 1e-4, "long_row_tasks_default");
+    }
+}
