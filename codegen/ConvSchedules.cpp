@@ -318,6 +318,20 @@ double estimate_conv_ms(const ConvShape &c, const Schedule &s, const TargetInfo 
                   static_cast<double>(blocks * ceil_div(c.height, s.row_tile)) * in_row_bytes *
                   std::min<double>(s.row_tile, c.height) / c.kernel_h / far_bytes_per_cycle;
     }
+    if (c.padded && !c.pixel_chunks && c.height > 1 && c.groups == 1) {
+        // The padded input (BlockedConvKernels.cpp, build_blocked_conv): tasks running every
+        // block of their rows (order 1) pad their rows' input into L2; otherwise it is copied once
+        // per call, written to memory and read back before the conv starts.
+        const double row_bytes =
+            static_cast<double>((c.width - 1) * c.stride_w + c.kernel_w) * c.in_channels * 4.0;
+        const int64_t strip_rows = (std::min<int64_t>(s.row_tile, c.height) - 1) * c.stride_h + c.kernel_h;
+        if (s.task_order == 1)
+            cycles += static_cast<double>(ceil_div(c.height, s.row_tile) * strip_rows) * row_bytes /
+                      l2_bytes_per_cycle;
+        else
+            cycles += 2.0 * static_cast<double>((c.height - 1) * c.stride_h + c.kernel_h) * row_bytes /
+                      far_bytes_per_cycle;
+    }
     const int64_t tasks = parallel_tasks(c, s, blocks);
     const double spread = s.parallel ? imbalance(tasks) / cores : 1.0;
     return cycles * spread / (ghz * 1e6) + static_cast<double>(tasks) * 2e-4;

@@ -68,12 +68,16 @@ std::string forced_schedule(const std::string &record) {
     return fmt::format("\"schedule\":{{\"vec\":16,{},\"par\":true}}", schedule);
 }
 
-std::string forced_database(const std::string &dir) {
-    const std::string path = dir + "/strip_reduction_chunks_forced.jsonl";
+// `order`, when given, replaces every forced task order (task order 1 pads each task's rows).
+std::string forced_database(const std::string &dir, const std::string &order = "") {
+    const std::string path = dir + "/strip_reduction_chunks_forced" + order + ".jsonl";
     std::ofstream out(path, std::ios::trunc);
     for (std::string record : default_records(dir)) {
         record = std::regex_replace(record, std::regex("\"schedule\":\\{[^}]*\\}"),
                                     forced_schedule(record));
+        if (!order.empty())
+            record =
+                std::regex_replace(record, std::regex("\"order\":[0-9]"), "\"order\":" + order);
         record = std::regex_replace(record, std::regex("\"(median|min)_ms\":[-+.0-9eE]+"),
                                     "\"$1_ms\":0.001");
         out << record << "\n";
@@ -100,6 +104,15 @@ TEST_SUITE("codegen-blocked") {
         CHECK(testing::kernel_functions(dir + "/libstrip_chunks_default.so") !=
               testing::kernel_functions(dir + "/libstrip_chunks_forced.so"));
         testing::check_compiled_model(net, "-O0 --db " + forced, 1e-4, "strip_chunks_forced");
+    }
+
+    TEST_CASE(
+        "k x k convs under task order 1, each task padding its own rows, match the reference") {
+        // The same tiles as above with tasks that run every channel block of their rows: each
+        // task pads its rows' input (a shifted last strip, stride 2, 3 channels, no padding).
+        const std::string dir = testing::scratch_dir();
+        testing::check_compiled_model(net, "-O0 --db " + forced_database(dir, "1"), 1e-4,
+                                      "strip_chunks_order1");
     }
 
     TEST_CASE("k x k convs at their default schedules match the reference") {
