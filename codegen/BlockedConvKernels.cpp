@@ -151,12 +151,12 @@ void build_strip_chunked_product(const ir::Op &op, const KernelPlan &plan, Kerne
 
 } // namespace
 
-std::optional<LoopLevel> build_blocked_product(const ir::Op &op, const KernelPlan &plan, KernelBuild &build,
-                                               const BlockedInputRead &read) {
+BlockedProductTask build_blocked_product(const ir::Op &op, const KernelPlan &plan, KernelBuild &build,
+                                         const BlockedInputRead &read) {
     const auto &a = op.attr<ir::Conv2DAttrs>();
     if (const int chunk = strip_reduction_chunk(conv_shape_of(a, plan), plan.schedule)) {
         build_strip_chunked_product(op, plan, build, read, chunk);
-        return std::nullopt;
+        return {};
     }
     const ir::Epilogue e = ir::epilogue_of(op);
     const ConvOperands in = conv_operands(op, build);
@@ -187,7 +187,7 @@ std::optional<LoopLevel> build_blocked_product(const ir::Op &op, const KernelPla
     out(c, x, y, n) = activate(v, e);
 
     Var co("co"), ci("ci"), xo("xo"), xi("xi"), xp("xp"), yo("yo"), yi("yi"), t("t");
-    std::optional<LoopLevel> task;
+    BlockedProductTask task;
     // A ragged last block is guarded, but Halide bounds a guarded split's producers as if it
     // were shifted inwards: the last block's tile asks acc for two blocks. Unless the channel
     // block loop is partitioned into full blocks and the last one, every tile's acc then has a
@@ -205,27 +205,39 @@ std::optional<LoopLevel> build_blocked_product(const ir::Op &op, const KernelPla
         out.split(xo, xp, xo, chunk, TailStrategy::GuardWithIf);
         if (s.task_order == 0 && ragged) {
             out.reorder(ci, xi, xo, xp, co, y, n);
-            if (s.parallel) out.parallel(xp).parallel(co);
+            if (s.parallel) {
+                out.parallel(xp).parallel(co);
+                task.one_block = LoopLevel(out, co);
+            }
         } else if (s.task_order == 0) {
             out.reorder(ci, xi, xo, xp, co, y, n);
-            if (s.parallel) out.fuse(xp, co, t).parallel(t);
+            if (s.parallel) {
+                out.fuse(xp, co, t).parallel(t);
+                task.one_block = LoopLevel(out, t);
+            }
         } else {
             out.reorder(ci, xi, xo, co, xp, y, n);
             if (s.parallel) out.parallel(xp);
-            task = LoopLevel(out, xp);
+            task.every_block = LoopLevel(out, xp);
         }
     } else {
         out.split(y, yo, yi, std::min(s.row_tile, height), TailStrategy::GuardWithIf);
         if (s.task_order == 0 && ragged) {
             out.reorder(ci, xi, xo, yi, co, yo, n);
-            if (s.parallel) out.parallel(yo).parallel(co);
+            if (s.parallel) {
+                out.parallel(yo).parallel(co);
+                task.one_block = LoopLevel(out, co);
+            }
         } else if (s.task_order == 0) {
             out.reorder(ci, xi, xo, yi, co, yo, n);
-            if (s.parallel) out.fuse(co, yo, t).parallel(t);
+            if (s.parallel) {
+                out.fuse(co, yo, t).parallel(t);
+                task.one_block = LoopLevel(out, t);
+            }
         } else {
             out.reorder(ci, xi, xo, co, yi, yo, n);
             if (s.parallel) out.parallel(yo);
-            task = LoopLevel(out, yo);
+            task.every_block = LoopLevel(out, yo);
         }
     }
     if (vec > 1) out.vectorize(ci, vec);
@@ -270,7 +282,7 @@ void build_blocked_conv(const ir::Graph &g, const ir::Op &op, const KernelPlan &
     } else {
         padded(c, x, y, n) = in.x(c, x, y, n);
     }
-    const std::optional<LoopLevel> task =
+    const BlockedProductTask task =
         build_blocked_product(op, plan, build, [=](Expr k, Expr kx, Expr ky, Var ox, Var oy, Var on) {
             return padded(k, ox * sx + kx * dx - pl, oy * sy + ky * dy - pt, on);
         });
@@ -281,7 +293,7 @@ void build_blocked_conv(const ir::Graph &g, const ir::Op &op, const KernelPlan &
     // padding). Its 128->128 stride 2 ran 1.03 -> 0.87 ms as cv 2 x px 14 order 1 padding per task
     // instead of cv 4 x px 4 order 0 (caches flushed, 10 interleaved rounds, load ~10).
     if (has_padding(a.pad)) {
-        if (task) padded.compute_at(*task);
+        if (task.every_block) padded.compute_at(*task.every_block);
         else padded.compute_root().parallel(y);
     }
 }

@@ -21,12 +21,19 @@ namespace cnnc::codegen {
 using BlockedInputRead = std::function<Halide::Expr(Halide::Expr k, Halide::Expr kx, Halide::Expr ky,
                                                     Halide::Var x, Halide::Var y, Halide::Var n)>;
 
+// The parallel task loop of a blocked product, where a producer of the input a task reads (a
+// padded or im2col copy) can be computed once per task. At most one is set.
+struct BlockedProductTask {
+    // Tasks that run every channel block of their pixels (task_order 1).
+    std::optional<Halide::LoopLevel> every_block;
+    // Tasks of one (pixels, channel block) pair (task_order 0, parallel).
+    std::optional<Halide::LoopLevel> one_block;
+};
+
 // Builds and schedules the blocked product of `plan` into build.output, reading the input
-// through `read`. Returns the loop level of one task when tasks run every channel block of their
-// pixels (task_order 1), where a producer of those pixels' input can be computed once per task;
-// nothing when tasks are (pixels, channel block) pairs.
-std::optional<Halide::LoopLevel> build_blocked_product(const ir::Op &op, const KernelPlan &plan, KernelBuild &build,
-                                        const BlockedInputRead &read);
+// through `read`, and says where its tasks are (none for a serial product or task order 2).
+BlockedProductTask build_blocked_product(const ir::Op &op, const KernelPlan &plan, KernelBuild &build,
+                                         const BlockedInputRead &read);
 
 // The im2col + GEMM conv (Im2colConvKernel.cpp).
 void build_im2col_conv(const ir::Graph &g, const ir::Op &op, const KernelPlan &plan, KernelBuild &build);

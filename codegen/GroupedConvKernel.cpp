@@ -108,7 +108,7 @@ void build_grouped_blocked_conv(const ir::Op &op, const KernelPlan &plan, Kernel
         padded(c, x, y, n) = BoundaryConditions::constant_exterior(in.x, 0.0f)(c, x, y, n);
     else
         padded(c, x, y, n) = in.x(c, x, y, n);
-    const std::optional<LoopLevel> every_block =
+    const BlockedProductTask task =
         build_blocked_product(op, plan, build, [=](Expr k, Expr kx, Expr ky, Var ox, Var oy, Var on) {
             return padded(k, ox * sx + kx * dx - pl, oy * sy + ky * dy - pt, on);
         });
@@ -119,10 +119,10 @@ void build_grouped_blocked_conv(const ir::Op &op, const KernelPlan &plan, Kernel
     // input (3.4 MB for ResNeXt-50's layer2.0, more than a core's L2) was written and read back
     // from beyond L2 before the first FMA. Testing the padding at each load instead leaves no
     // interior tile when a row is two tiles wide (layer2.0 ran 30% slower).
-    if (every_block)
-        padded.compute_at(*every_block);
-    else if (s.parallel)
-        padded.compute_at(build.output, Var("t")); // the fused (rows, block) task loop
+    if (task.every_block)
+        padded.compute_at(*task.every_block);
+    else if (task.one_block)
+        padded.compute_at(*task.one_block);
     else
         padded.compute_root();
     const int64_t cig = plan.inputs[0].shape.extents[0] / a.groups;

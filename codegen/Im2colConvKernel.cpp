@@ -43,11 +43,11 @@ void build_im2col_conv(const ir::Graph &g, const ir::Op &op, const KernelPlan &p
     Func col("im2col");
     col(ci, kx, ky, p, n) = zero_outside(ci, (p % out_w) * sx + kx * dx - pl, (p / out_w) * sy + ky * dy - pt, n);
 
-    const std::optional<LoopLevel> task = build_blocked_product(op, plan, build, [=](Expr k, Expr wx, Expr wy, Var x, Var, Var on) {
+    const BlockedProductTask task = build_blocked_product(op, plan, build, [=](Expr k, Expr wx, Expr wy, Var x, Var, Var on) {
         return col(k, wx, wy, x, on);
     });
-    if (task) {
-        col.compute_at(*task);
+    if (task.every_block) {
+        col.compute_at(*task.every_block);
     } else {
         col.compute_root();
         Var po("po"), pi("pi");
