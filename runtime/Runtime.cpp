@@ -7,6 +7,10 @@
 #include "runtime/ModelInterface.h"
 #include "runtime/SpinningThreadPool.h"
 
+#include <HalideRuntime.h>
+
+#include <algorithm>
+
 #include <chrono>
 #include <cstdarg>
 #include <cstdio>
@@ -54,22 +58,47 @@ void fill_info(const cnnc_model_tensor &t, cnnc_tensor_info *info) {
 
 // NCHW <-> NHWC for 4-D tensors; other ranks are stored in C order already. One loop nest for
 // both directions: element (b, ch, p) sits at (b*c + ch)*hw + p in NCHW, (b*hw + p)*c + ch in NHWC.
+struct LayoutJob {
+    const cnnc_model_tensor *t;
+    const float *from;
+    float *to;
+    bool to_standard;
+    int64_t pixels_per_task;
+};
+
+// One task converts a range of pixels of every image and channel.
+int convert_pixels(void *, int task, uint8_t *closure) {
+    const LayoutJob &job = *reinterpret_cast<const LayoutJob *>(closure);
+    const int64_t n = job.t->dims[0], c = job.t->dims[1], hw = job.t->dims[2] * job.t->dims[3];
+    const int64_t begin = task * job.pixels_per_task, end = std::min(hw, begin + job.pixels_per_task);
+    for (int64_t b = 0; b < n; ++b)
+        for (int64_t ch = 0; ch < c; ++ch) {
+            const int64_t planar = (b * c + ch) * hw, interleaved = b * hw * c + ch;
+            for (int64_t p = begin; p < end; ++p) {
+                if (job.to_standard)
+                    job.to[interleaved + p * c] = job.from[planar + p];
+                else
+                    job.to[planar + p] = job.from[interleaved + p * c];
+            }
+        }
+    return 0;
+}
+
+// A 224x224x3 input image is 0.6 MB each way, about 0.07 ms on one core (2% of MobileNet v2's
+// run), so large tensors are converted in parallel on the kernels' threads.
 void convert_layout(const cnnc_model_tensor &t, const float *from, float *to, bool to_standard) {
     if (t.rank != 4) {
         std::memcpy(to, from, static_cast<size_t>(num_elements(t)) * sizeof(float));
         return;
     }
-    const int64_t n = t.dims[0], c = t.dims[1], hw = t.dims[2] * t.dims[3];
-    for (int64_t b = 0; b < n; ++b)
-        for (int64_t ch = 0; ch < c; ++ch) {
-            const int64_t planar = (b * c + ch) * hw, interleaved = b * hw * c + ch;
-            for (int64_t p = 0; p < hw; ++p) {
-                if (to_standard)
-                    to[interleaved + p * c] = from[planar + p];
-                else
-                    to[planar + p] = from[interleaved + p * c];
-            }
-        }
+    constexpr int64_t min_elements_per_task = 1 << 15;
+    const int64_t hw = t.dims[2] * t.dims[3];
+    const int64_t tasks = std::clamp<int64_t>(num_elements(t) / min_elements_per_task, 1, 16);
+    LayoutJob job{&t, from, to, to_standard, (hw + tasks - 1) / tasks};
+    if (tasks == 1)
+        convert_pixels(nullptr, 0, reinterpret_cast<uint8_t *>(&job));
+    else
+        halide_do_par_for(nullptr, convert_pixels, 0, static_cast<int>(tasks), reinterpret_cast<uint8_t *>(&job));
 }
 
 void nchw_to_standard(const cnnc_model_tensor &t, const float *from, float *to) {
