@@ -187,7 +187,7 @@ int spinning_do_par_for(void *user_context, int (*f)(void *, int, uint8_t *), in
 void install_spinning_thread_pool() {
     static const bool installed = [] {
         const char *choice = std::getenv("CNNC_THREAD_POOL");
-        if (!choice || std::string_view(choice) != "spinning") return false;
+        if (choice && std::string_view(choice) == "halide") return false;
         halide_set_custom_do_par_for(spinning_do_par_for);
         return true;
     }();

@@ -67,13 +67,14 @@ void check_instances_on_threads() {
 
 } // namespace
 
+// On the default spinning pool (runtime/SpinningThreadPool.h) the parallel loops of one instance
+// at a time run on its workers, the others' meanwhile on Halide's pool.
 TEST_CASE("4 threads x 50 runs, one instance each, all match the reference") { check_instances_on_threads(); }
 
-// CNNC_THREAD_POOL=spinning (runtime/SpinningThreadPool.h): the parallel loops of one instance at a
-// time run on the spinning pool, the others' meanwhile on Halide's (ctest runs each case in its own
-// process, so the setting stays in this one).
-TEST_CASE("the spinning thread pool: 4 threads x 50 runs, all match the reference") {
-    ::setenv("CNNC_THREAD_POOL", "spinning", 1);
+// CNNC_THREAD_POOL=halide: every loop on Halide's pool (ctest runs each case in its own process,
+// so the setting stays in this one).
+TEST_CASE("Halide's thread pool: 4 threads x 50 runs, all match the reference") {
+    ::setenv("CNNC_THREAD_POOL", "halide", 1);
     check_instances_on_threads();
 }
 
