@@ -349,7 +349,9 @@ def main():
     # 2 runs a round that doubled MobileNet v2's median (8.5 vs 4.6 ms with 10), so take enough.
     parser.add_argument("--runs", type=int, default=10, help="runs per contestant per round")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--peak", type=float, default=285.0, help="the machine's measured fp32 peak, GFLOP/s")
+    parser.add_argument("--peak", type=float,
+                        help="the machine's fp32 peak, GFLOP/s (default: cnnc-run fma-peak measures it at the start; "
+                             "this machine's clock, and so its peak, varies between sessions)")
     parser.add_argument("--work", default="bench-work", help="where libraries, weights and ONNX files go")
     parser.add_argument("--cache-dir", help="CNNC_CACHE_DIR for the compiles")
     parser.add_argument("--json", help="also write the results here")
@@ -389,10 +391,14 @@ def main():
             print(f"FAIL: {r['model']} {r['layer']}: oneDNN differs from the reference loop by {r['onednn_check']:.1e}")
         return 1 if bad else 0
     reexec_with_openblas()
+    if args.peak is None:
+        probe = run([os.path.join(args.build, "tools", "cnnc-run"), "fma-peak", "--threads", str(args.threads)])
+        args.peak = float(probe.split()[0])
     import torch
     torch.set_num_threads(args.threads)
     torch.set_grad_enabled(False)
-    print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads, BLAS first on LD_LIBRARY_PATH: "
+    print(f"fp32 FMA peak {args.peak:.1f} GFLOP/s on {args.threads} threads; "
+          f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads, BLAS first on LD_LIBRARY_PATH: "
           f"{os.environ.get('LD_LIBRARY_PATH', '').split(':')[0]}, mkldnn: {torch.backends.mkldnn.is_available()}")
     results = []
     failures = []
