@@ -6,39 +6,13 @@
 // inwards over its neighbour, a channel block is ragged and a task covers the whole row, and
 // check the outputs against the reference interpreter, as they do at the default schedules.
 // Tolerance: 1e-4 of each output's largest magnitude (at most 192 products each).
-#include "tests/codegen/CompiledModel.h"
-
-#include <regex>
+#include "tests/codegen/ForcedSchedules.h"
 
 using namespace cnnc;
 
 namespace {
 
 const std::string net = CNNC_TEST_DATA_DIR "/codegen/data/long_row_tasks.cnn";
-
-// One record per conv of `net` on this host, from a tune that measures the defaults only
-// (--prune 1 skips every candidate the model ranks behind them), so that each record spells this
-// target and code generation.
-std::vector<std::string> default_records(const std::string &dir) {
-    const std::string probe = dir + "/long_row_tasks_probe.jsonl";
-    std::filesystem::remove(probe);
-    const std::string command = fmt::format(
-        "CNNC_CACHE_DIR={} {} tune {} -O0 --db {} --budget 60s --prune 1 --runs 1 --confirm-share 0 -q > {}.log 2>&1",
-        testing::shell_quote(dir + "/cache"), CNNC_BINARY, testing::shell_quote(net), testing::shell_quote(probe),
-        testing::shell_quote(probe));
-    REQUIRE(std::system(command.c_str()) == 0);
-    std::ifstream in(probe);
-    std::vector<std::string> records, keys;
-    std::string line;
-    std::smatch m;
-    while (std::getline(in, line))
-        if (std::regex_search(line, m, std::regex("\"workload\":(\"[^\"]*\")")) &&
-            std::find(keys.begin(), keys.end(), m[1].str()) == keys.end()) {
-            keys.push_back(m[1].str());
-            records.push_back(line);
-        }
-    return records;
-}
 
 // The forced schedule of each conv, by its output shape:
 //   %a 40 channels, 49 pixels: 32-lane blocks (one full, one ragged), 5-pixel tiles (the tenth
@@ -57,14 +31,7 @@ std::string forced_schedule(const std::string &record) {
 }
 
 std::string forced_database(const std::string &dir) {
-    const std::string path = dir + "/long_row_tasks_forced.jsonl";
-    std::ofstream out(path, std::ios::trunc);
-    for (std::string record : default_records(dir)) {
-        record = std::regex_replace(record, std::regex("\"schedule\":\\{[^}]*\\}"), forced_schedule(record));
-        record = std::regex_replace(record, std::regex("\"(median|min)_ms\":[-+.0-9eE]+"), "\"$1_ms\":0.001");
-        out << record << "\n";
-    }
-    return path;
+    return testing::forced_database(net, dir, "long_row_tasks_forced", forced_schedule);
 }
 
 } // namespace

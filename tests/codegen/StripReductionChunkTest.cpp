@@ -9,7 +9,7 @@
 // order 0, and check the outputs against the reference interpreter. A wrong chunk offset, a tile
 // or strip added twice or a lost chunk changes the sums. Tolerance: 1e-4 of each output's
 // largest magnitude (at most 400 products each).
-#include "tests/codegen/CompiledModel.h"
+#include "tests/codegen/ForcedSchedules.h"
 
 #include <regex>
 
@@ -18,31 +18,6 @@ using namespace cnnc;
 namespace {
 
 const std::string net = CNNC_TEST_DATA_DIR "/codegen/data/strip_reduction_chunks.cnn";
-
-// One record per conv of `net` on this host, from a tune that measures the defaults only
-// (--prune 1 skips every candidate the model ranks behind them), so that each record spells this
-// target and code generation.
-std::vector<std::string> default_records(const std::string &dir) {
-    const std::string probe = dir + "/strip_reduction_chunks_probe.jsonl";
-    std::filesystem::remove(probe);
-    const std::string command =
-        fmt::format("CNNC_CACHE_DIR={} {} tune {} -O0 --db {} --budget 60s --prune 1 --runs 1 "
-                    "--confirm-share 0 -q > {}.log 2>&1",
-                    testing::shell_quote(dir + "/cache"), CNNC_BINARY, testing::shell_quote(net),
-                    testing::shell_quote(probe), testing::shell_quote(probe));
-    REQUIRE(std::system(command.c_str()) == 0);
-    std::ifstream in(probe);
-    std::vector<std::string> records, keys;
-    std::string line;
-    std::smatch m;
-    while (std::getline(in, line))
-        if (std::regex_search(line, m, std::regex("\"workload\":(\"[^\"]*\")")) &&
-            std::find(keys.begin(), keys.end(), m[1].str()) == keys.end()) {
-            keys.push_back(m[1].str());
-            records.push_back(line);
-        }
-    return records;
-}
 
 // The forced schedule of each conv, by its output shape (all task order 2):
 //   %a 40 channels at 9x9: 32-lane blocks (one full, one ragged), 4-pixel tiles (9 pixels round
@@ -70,19 +45,10 @@ std::string forced_schedule(const std::string &record) {
 
 // `order`, when given, replaces every forced task order (task order 1 pads each task's rows).
 std::string forced_database(const std::string &dir, const std::string &order = "") {
-    const std::string path = dir + "/strip_reduction_chunks_forced" + order + ".jsonl";
-    std::ofstream out(path, std::ios::trunc);
-    for (std::string record : default_records(dir)) {
-        record = std::regex_replace(record, std::regex("\"schedule\":\\{[^}]*\\}"),
-                                    forced_schedule(record));
-        if (!order.empty())
-            record =
-                std::regex_replace(record, std::regex("\"order\":[0-9]"), "\"order\":" + order);
-        record = std::regex_replace(record, std::regex("\"(median|min)_ms\":[-+.0-9eE]+"),
-                                    "\"$1_ms\":0.001");
-        out << record << "\n";
-    }
-    return path;
+    return testing::forced_database(net, dir, "strip_reduction_chunks_forced" + order, [&](const std::string &record) {
+        const std::string schedule = forced_schedule(record);
+        return order.empty() ? schedule : std::regex_replace(schedule, std::regex("\"order\":[0-9]"), "\"order\":" + order);
+    });
 }
 
 } // namespace
