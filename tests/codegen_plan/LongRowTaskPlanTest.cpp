@@ -6,6 +6,7 @@
 // for 49 pixels) then take tasks of several pixel tiles, as one tile a task measured slower
 // there; conv-gemm-1x1 plans row_tile as strided-1x1 does.
 #include "codegen/ConvSchedules.h"
+#include "tests/codegen_plan/Avx512Target.h"
 #include "codegen/TensorLayout.h"
 
 #include <doctest/doctest.h>
@@ -15,13 +16,6 @@
 using namespace cnnc::codegen;
 
 namespace {
-
-TargetInfo avx512() {
-    TargetInfo t;
-    t.halide_target = "x86-64-linux-avx512_skylake";
-    t.vector_width = 16;
-    return t;
-}
 
 ConvShape long_row(int64_t in_channels, int64_t out_channels, int64_t pixels) {
     ConvShape c;
@@ -64,7 +58,7 @@ TEST_SUITE("codegen-plan") {
             CAPTURE(ci);
             CAPTURE(co);
             const ConvShape c = long_row(ci, co, 49);
-            const Schedule s = default_conv_schedule(c, avx512());
+            const Schedule s = default_conv_schedule(c, cnnc::testing::avx512_target());
             CAPTURE(s.to_string());
             const int64_t tiles = (49 + s.pixel_tile - 1) / s.pixel_tile;
             CHECK(std::min<int64_t>(s.row_tile, tiles) >= 2);
@@ -75,8 +69,8 @@ TEST_SUITE("codegen-plan") {
         // Same tiles, 16 chunks of a 3136-pixel row against 2: besides the per-task overhead
         // (0.7% here), nothing differs, where 14 more far reads of the 64 KB block would be 4%.
         const ConvShape c = long_row(256, 64, 3136);
-        const double many = estimate_conv_ms(c, tile(4, 7, 1), avx512());
-        const double few = estimate_conv_ms(c, tile(4, 7, 224), avx512());
+        const double many = estimate_conv_ms(c, tile(4, 7, 1), cnnc::testing::avx512_target());
+        const double few = estimate_conv_ms(c, tile(4, 7, 224), cnnc::testing::avx512_target());
         CHECK(many > few);
         CHECK(many - few < 0.01 * few);
     }

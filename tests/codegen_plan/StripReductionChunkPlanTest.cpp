@@ -4,19 +4,13 @@
 // weight stream is spread over the strip's FMAs instead of stalling its first tile; order 2 is
 // never planned where it has no two chunks (1x1 long rows, grouped convs, 3-channel stems).
 #include "codegen/ConvSchedules.h"
+#include "tests/codegen_plan/Avx512Target.h"
 
 #include <doctest/doctest.h>
 
 using namespace cnnc::codegen;
 
 namespace {
-
-TargetInfo avx512() {
-    TargetInfo t;
-    t.halide_target = "x86-64-linux-avx512_skylake";
-    t.vector_width = 16;
-    return t;
-}
 
 ConvShape rows(int64_t in_channels, int64_t out_channels, int64_t kernel, int64_t stride,
                int64_t size) {
@@ -48,7 +42,7 @@ TEST_SUITE("codegen-plan") {
         for (int64_t stride : {1, 2}) {
             CAPTURE(stride);
             const ConvShape c = rows(512, 512, 3, stride, 7);
-            const Schedule s = default_conv_schedule(c, avx512());
+            const Schedule s = default_conv_schedule(c, cnnc::testing::avx512_target());
             CAPTURE(s.to_string());
             CHECK(s.task_order == 2);
             const int chunk = strip_reduction_chunk(c, s);
@@ -69,7 +63,7 @@ TEST_SUITE("codegen-plan") {
         const ConvShape stem = rows(3, 64, 7, 2, 112);
         CHECK(strip_reduction_chunk(stem, tile(2, 14, 8, 2)) == 0);
         CHECK_FALSE(blocked_conv_feasible(stem, tile(2, 14, 8, 2)));
-        for (const Schedule &s : conv_candidates(stem, avx512()))
+        for (const Schedule &s : conv_candidates(stem, cnnc::testing::avx512_target()))
             CHECK(s.task_order != 2);
         ConvShape grouped = rows(256, 256, 3, 1, 14);
         grouped.groups = 32;
