@@ -117,7 +117,11 @@ bool blocked_conv_feasible(const ConvShape &c, const Schedule &s) {
     if (c.grouped_broadcast)
         return s.task_order == 0 && c.out_channels % lanes == 0 &&
                lanes % (c.out_channels / c.groups) == 0;
-    if (c.groups == 1) return lanes <= std::max<int64_t>(c.out_channels, s.vector_width) || c.out_channels % lanes == 0;
+    // A block may reach past the last channel to the next whole vector: 24 channels as one block
+    // of two 16-lane vectors (its input broadcasts shared) rather than a full block and a
+    // half-empty one.
+    if (c.groups == 1)
+        return lanes <= ceil_div(c.out_channels, s.vector_width) * s.vector_width || c.out_channels % lanes == 0;
     const int64_t cog = c.out_channels / c.groups;
     return c.out_channels % lanes == 0 && (cog % lanes == 0 || lanes % cog == 0);
 }
