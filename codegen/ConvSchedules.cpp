@@ -248,7 +248,7 @@ double estimate_conv_ms(const ConvShape &c, const Schedule &s, const TargetInfo 
         // 3x3 512->512 at 7x7 has 7 tiles a task, so a seventh of its FMAs cannot hide the
         // stream); order 2 spreads the stream over all of the task's FMAs, so only the part they
         // cannot hide counts.
-        if (all_weight_bytes / cores > 2 * 1024 * 1024) {
+        if (all_weight_bytes / cores > l2_bytes) {
             const double far = strips * all_weight_bytes / far_bytes_per_cycle;
             cycles = s.task_order == 0 ? cycles + far : std::max(cycles, far);
         }
