@@ -10,7 +10,6 @@
 #include <HalideRuntime.h>
 
 #include <algorithm>
-
 #include <chrono>
 #include <cstdarg>
 #include <cstdio>
