@@ -18,3 +18,7 @@ TEST_CASE("every op kind after the default passes (-O2)") {
 TEST_CASE("a conv + relu net from the text format") {
     testing::check_compiled_model(CNNC_TEST_DATA_DIR "/codegen/data/conv_relu.cnn", "", 1e-4, "conv_relu");
 }
+
+TEST_CASE("global pools at model channel counts and around the vector width") {
+    testing::check_compiled_model(CNNC_TEST_DATA_DIR "/codegen/data/global_pools.cnn", "", 1e-4, "global_pools");
+}
