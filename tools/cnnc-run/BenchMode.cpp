@@ -43,6 +43,7 @@
 #include <thread>
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 namespace cnnc::runner {
 
@@ -74,14 +75,23 @@ long preemptions() {
     return usage.ru_nivcsw;
 }
 
-// Evicts the caches: 64 MiB, larger than any last-level cache this runs on, written and read,
-// by as many threads as the model runs on, so each of their cores' own L1/L2 is flushed too
-// (onednn-layers --cold flushes the same way, so per-layer comparisons stay even).
+// Each core's own cache (L2) in bytes, as the C library reports it; 2 MiB where it cannot.
+size_t private_cache_bytes() {
+    const long bytes = sysconf(_SC_LEVEL2_CACHE_SIZE);
+    return bytes > 0 ? static_cast<size_t>(bytes) : size_t{2} << 20;
+}
+
+// Evicts the caches: by default 64 MiB, larger than any last-level cache this runs on, written
+// and read by as many threads as the model runs on, so each of their cores' own L1/L2 is flushed
+// too (onednn-layers --cold flushes the same way, so per-layer comparisons stay even). With
+// `private_only`, each thread writes twice its core's L2 instead: what the core held moves out to
+// the shared last-level cache, which keeps it.
 class CacheFlusher {
   public:
-    explicit CacheFlusher(int threads) : threads_(std::max(1, threads)) {}
+    CacheFlusher(int threads, bool private_only) : threads_(std::max(1, threads)), private_only_(private_only) {}
     void flush() {
-        if (buffer_.empty()) buffer_.assign(64u << 20, 1);
+        if (buffer_.empty())
+            buffer_.assign(private_only_ ? 2 * private_cache_bytes() * static_cast<size_t>(threads_) : 64u << 20, 1);
         const size_t part = buffer_.size() / static_cast<size_t>(threads_);
         std::vector<std::thread> workers;
         std::vector<unsigned> sums(static_cast<size_t>(threads_), 0);
@@ -98,6 +108,7 @@ class CacheFlusher {
 
   private:
     int threads_;
+    bool private_only_;
     std::vector<unsigned char> buffer_;
     volatile unsigned sink_ = 0;
 };
@@ -134,6 +145,7 @@ struct Options {
     std::string library, report, peak_cache_dir;
     int runs = 20, warmup = 3, threads = 0;
     bool per_layer = false, cold = false;
+    bool cold_private = false; // --cold-private: flush only each core's own caches (implies cold)
 };
 
 int run(const Options &o) {
@@ -180,7 +192,7 @@ int run(const Options &o) {
         run_model();
         if (o.per_layer) run_profiled();
     }
-    CacheFlusher flusher(threads);
+    CacheFlusher flusher(threads, o.cold_private);
     std::vector<double> run_ms, profiled_ms;
     std::vector<long> run_preemptions;
     std::vector<std::vector<double>> phase_ms(phases.size());
@@ -239,6 +251,9 @@ int bench_main(int argc, char **argv) {
     app.add_option("--threads", o.threads, "Threads of Halide's pool (default: one per core)")->check(CLI::PositiveNumber);
     app.add_flag("--per-layer", o.per_layer, "Also time each step of a run: input layout, each kernel, output layout");
     app.add_flag("--cold", o.cold, "Flush the caches before every timed call");
+    app.add_flag("--cold-private", o.cold_private,
+                 "As --cold, but flush only each core's own L1/L2 (its lines move to the shared last-level "
+                 "cache): a kernel then reads its weights from where a model run finds them");
     app.add_option("--peak-cache-dir", o.peak_cache_dir,
                    "Folder caching the measured FMA peak (one file per probe version, ISA and thread count)");
     try {
@@ -246,6 +261,7 @@ int bench_main(int argc, char **argv) {
     } catch (const CLI::ParseError &e) {
         return app.exit(e) == 0 ? 0 : 1;
     }
+    if (o.cold_private) o.cold = true;
     return run(o);
 }
 

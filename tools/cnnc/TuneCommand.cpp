@@ -37,6 +37,11 @@ void add_tune_command(CLI::App &app, int &exit_status) {
     command->add_option("--cache-dir", options->tune.cache_dir,
                         "Kernel cache folder (default: $CNNC_CACHE_DIR or ~/.cache/cnnc)");
     command->add_option("--runs", options->tune.runs, "Timed runs per trial")->check(CLI::PositiveNumber);
+    command->add_option("--trial-caches", options->tune.trial_caches,
+                        "model: time each trial's kernel after flushing each core's own caches, so its weights come "
+                        "from the shared cache as in a model run; warm: the kernel repeated in cache")
+        ->check(CLI::IsMember({"model", "warm"}))
+        ->default_val("model");
     command->add_option("--prune", options->tune.prune_factor,
                         "Skip candidates the cost model estimates this many times slower than its best")
         ->check(CLI::Range(1.0, 100.0));

@@ -268,10 +268,11 @@ class Tuner {
         record.valid = record.error <= tolerance;
         if (record.valid) {
             const std::string report = stem + ".bench";
-            const int status = spawn_and_wait({runner_path(), "bench", compile.library_path, "--report", report, "--runs",
-                                               std::to_string(options_.runs), "--warmup", std::to_string(options_.warmup),
-                                               "--per-layer", "--peak-cache-dir",
-                                               codegen::KernelCache(options_.cache_dir).dir()});
+            std::vector<std::string> bench{runner_path(), "bench", compile.library_path, "--report", report, "--runs",
+                                           std::to_string(options_.runs), "--warmup", std::to_string(options_.warmup),
+                                           "--per-layer", "--peak-cache-dir", codegen::KernelCache(options_.cache_dir).dir()};
+            if (options_.trial_caches == "model") bench.push_back("--cold-private");
+            const int status = spawn_and_wait(bench);
             std::vector<double> times = status == 0 ? kernel_times(report) : std::vector<double>{};
             if (times.empty()) record.valid = false;
             else {

@@ -12,7 +12,8 @@
 // compiled with the candidate's schedule, run once on seeded inputs and compared with the
 // reference interpreter (an output off by more than 1e-4 relative makes the trial invalid: it is
 // recorded, and never wins), then timed with `cnnc-run bench --per-layer` (warm-up runs, then the
-// kernel alone, repeated; its median is the trial's time).
+// kernel alone, repeated, each call after its core's own caches were flushed unless
+// `trial_caches` is "warm"; its median is the trial's time).
 //
 // The search: candidates come from the schedule template's space (ConvSchedules.h), in the
 // analytic cost model's order; the model prunes those it estimates more than `prune_factor`
@@ -36,6 +37,12 @@ struct TuneOptions {
     double budget_seconds = 600;
     std::string cache_dir;      // kernel cache (as compile's)
     int runs = 15, warmup = 3;  // per timed trial
+    // The caches a trial's kernel is timed with. "model": each core's own L1/L2 flushed before every
+    // timed call (cnnc-run bench --cold-private), so the weights come from the shared last-level
+    // cache, as in a model run, where the kernels before it have pushed them out of L2. "warm": the
+    // kernel repeated in cache, which favours schedules that re-read their weights: in a ResNet-50
+    // tune timed warm, 17 of 20 isolated winners then lost inside the model.
+    std::string trial_caches = "model";
     double prune_factor = 1.6;  // candidates estimated slower than this x the best are skipped
     bool progress = false;      // one updating line on stderr (a terminal)
     // "cnnc" (the templates) or a Halide autoscheduler (codegen/Autoscheduler.h): candidates then
