@@ -52,7 +52,7 @@ struct Report {
     std::string model, library, peak_isa;
     int threads = 0, runs = 0, warmup = 0;
     int64_t batch = 1;
-    bool cold = false;
+    bool cold = false, cold_private = false; // cold_private: only each core's own caches flushed
     std::vector<double> run_ms, profiled_run_ms, run_preemptions;
     double peak_gflops = 0, clock_read_ns = 0;
     std::vector<StepTiming> steps; // sorted by share, largest first
@@ -169,9 +169,9 @@ std::string json_string(const std::string &s) {
 std::string format_json(const Report &r, bool per_layer) {
     std::string s = fmt::format(
         "{{\n  \"model\": {},\n  \"library\": {},\n  \"threads\": {},\n  \"runs\": {},\n  \"warmup\": {},\n"
-        "  \"cold\": {},\n  \"batch\": {},\n  \"latency_ms\": {{\"median\": {:.6f}, \"min\": {:.6f}, \"max\": {:.6f}}},\n"
+        "  \"cold\": {},\n  \"cold_private\": {},\n  \"batch\": {},\n  \"latency_ms\": {{\"median\": {:.6f}, \"min\": {:.6f}, \"max\": {:.6f}}},\n"
         "  \"throughput_per_s\": {:.3f},\n  \"preemptions_per_run\": {:.1f}",
-        json_string(r.model), json_string(r.library), r.threads, r.runs, r.warmup, r.cold, r.batch, r.median_ms,
+        json_string(r.model), json_string(r.library), r.threads, r.runs, r.warmup, r.cold, r.cold_private, r.batch, r.median_ms,
         r.min_ms, r.max_ms, throughput(r), median(r.run_preemptions));
     if (per_layer) {
         s += fmt::format(",\n  \"peak_gflops\": {:.3f},\n  \"peak_probe\": {},\n  \"typical_runs\": {},\n"
@@ -209,7 +209,10 @@ std::string format_step_row(const StepTiming &k) {
 
 std::string format_text(const Report &r, bool per_layer, int top) {
     std::string s = fmt::format("bench {} ({}): {} runs after {} warm-up, {} threads, {} caches\n", r.model, r.library,
-                                r.runs, r.warmup, r.threads, r.cold ? "cold (flushed before each timed call)" : "warm");
+                                r.runs, r.warmup, r.threads,
+                                !r.cold           ? "warm"
+                                : r.cold_private ? "cold (each core's own caches flushed before each timed call)"
+                                                  : "cold (flushed before each timed call)");
     s += fmt::format("latency: median {:.3f} ms, min {:.3f} ms, max {:.3f} ms; throughput {:.2f} inferences/s (batch {})\n",
                      r.median_ms, r.min_ms, r.max_ms, throughput(r), r.batch);
     // The load the figures were taken under, measured rather than guessed.
@@ -311,7 +314,7 @@ void add_bench_command(CLI::App &app, int &exit_status) {
         ModelOptions model;
         PipelineOptions pipeline;
         int runs = 20, warmup = 3, threads = 0, top = 0;
-        bool json = false, per_layer = false, cold = false;
+        bool json = false, per_layer = false, cold = false, cold_private = false;
         std::string svg, cache_dir, target = "host";
     };
     auto options = std::make_shared<Options>();
@@ -330,6 +333,9 @@ void add_bench_command(CLI::App &app, int &exit_status) {
         ->check(CLI::PositiveNumber);
     command->add_option("--svg", options->svg, "Draw the per-kernel times as a bar chart (implies --per-layer)");
     command->add_flag("--cold", options->cold, "Flush the caches before every timed call");
+    command->add_flag("--cold-private", options->cold_private,
+                      "As --cold, but flush only each core's own L1/L2, so weights come from the shared cache as in "
+                      "a model run (how cnnc tune times its trials)");
     command->add_option("--target", options->target, "When compiling: Halide target string, or host")->default_val("host");
     command->add_option("--cache-dir", options->cache_dir,
                         "Kernel cache folder, also where the FMA peak is cached (default: $CNNC_CACHE_DIR or ~/.cache/cnnc)");
@@ -357,7 +363,8 @@ void add_bench_command(CLI::App &app, int &exit_status) {
                                          "--threads", std::to_string(threads)};
         if (per_layer)
             argv.insert(argv.end(), {"--per-layer", "--peak-cache-dir", cache.dir()});
-        if (o.cold) argv.push_back("--cold");
+        if (o.cold_private) argv.push_back("--cold-private");
+        else if (o.cold) argv.push_back("--cold");
         if (const int status = spawn_and_wait(argv); status != 0) {
             exit_status = status;
             return;
@@ -366,7 +373,8 @@ void add_bench_command(CLI::App &app, int &exit_status) {
         r.library = is_library(o.model.model) ? o.model.model : o.model.model + " (compiled)";
         r.runs = o.runs;
         r.warmup = o.warmup;
-        r.cold = o.cold;
+        r.cold = o.cold || o.cold_private;
+        r.cold_private = o.cold_private;
         fmt::print("{}", o.json ? format_json(r, per_layer) : format_text(r, per_layer, o.top));
         if (!o.svg.empty()) write_file_atomically(o.svg, render_svg(r));
         exit_status = 0;
