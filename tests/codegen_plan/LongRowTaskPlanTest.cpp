@@ -86,4 +86,19 @@ TEST_SUITE("codegen-plan") {
         CHECK(many > few);
         CHECK(many - few < 0.01 * few);
     }
+
+    TEST_CASE("a long row's one-vector tiles are load-bound, so few output channels still take wider blocks") {
+        // MobileNet v2's 960->160 and 576->160 at 7x7: 1 x 13 tiles (a broadcast load per FMA)
+        // ran 17% slower than 2 x 7 in bench/long_row_tiles.cpp; at 2 loads a cycle the model
+        // ranked 1 x 13 first.
+        for (auto [ci, co] : {std::pair{960, 160}, {576, 160}}) {
+            CAPTURE(ci);
+            const ConvShape c = long_row(ci, co, 49);
+            const Schedule s = default_conv_schedule(c, cnnc::testing::avx512_target());
+            CAPTURE(s.to_string());
+            CHECK(s.channel_vectors >= 2);
+            CHECK(estimate_conv_ms(c, tile(1, 13, 4), cnnc::testing::avx512_target()) >
+                  estimate_conv_ms(c, tile(2, 7, 7), cnnc::testing::avx512_target()));
+        }
+    }
 }
