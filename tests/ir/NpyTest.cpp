@@ -3,13 +3,13 @@
 #include "ir/Npy.h"
 #include "ir/Error.h"
 
+#include "tests/FreshDir.h"
+
 #include <doctest/doctest.h>
 
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-
-#include <unistd.h>
 
 using namespace cnnc;
 using namespace cnnc::ir;
@@ -18,13 +18,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path fresh_dir(const std::string &name) {
-    const fs::path dir =
-        fs::temp_directory_path() / fmt::format("cnnc-npy-{}-{}", name, ::getpid());
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    return dir;
-}
+fs::path fresh_dir(const std::string &name) { return testing::fresh_dir("cnnc-npy", name); }
 
 // A .npy file as numpy lays it out: magic, version, little-endian header length, header, data.
 std::string npy_bytes(int major, const std::string &header, const std::vector<float> &values) {

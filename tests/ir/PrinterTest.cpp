@@ -5,13 +5,13 @@
 #include "ir/Npy.h"
 #include "ir/ShapeInference.h"
 
+#include "tests/FreshDir.h"
+
 #include <doctest/doctest.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <unistd.h>
 
 using namespace cnnc;
 using namespace cnnc::ir;
@@ -20,13 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path fresh_dir(const std::string &name) {
-    const fs::path dir =
-        fs::temp_directory_path() / fmt::format("cnnc-print-{}-{}", name, ::getpid());
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    return dir;
-}
+fs::path fresh_dir(const std::string &name) { return testing::fresh_dir("cnnc-print", name); }
 
 std::string read_text(const fs::path &path) {
     std::ifstream in(path);

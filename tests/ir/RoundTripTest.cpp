@@ -7,12 +7,12 @@
 #include "ir/ShapeInference.h"
 #include "ir/Verifier.h"
 
+#include "tests/FreshDir.h"
+
 #include <doctest/doctest.h>
 
 #include <filesystem>
 #include <set>
-
-#include <unistd.h>
 
 using namespace cnnc;
 using namespace cnnc::ir;
@@ -23,12 +23,7 @@ namespace fs = std::filesystem;
 
 const std::string data_dir = std::string(CNNC_TEST_DATA_DIR) + "/ir/data/";
 
-fs::path fresh_dir(const std::string &name) {
-    const fs::path dir = fs::temp_directory_path() / fmt::format("cnnc-rt-{}-{}", name, ::getpid());
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    return dir;
-}
+fs::path fresh_dir(const std::string &name) { return testing::fresh_dir("cnnc-rt", name); }
 
 ValueId seeded(Graph &g, const std::string &name, Dims dims) {
     Initializer init;
