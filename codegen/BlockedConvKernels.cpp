@@ -149,6 +149,87 @@ void build_strip_chunked_product(const ir::Op &op, const KernelPlan &plan, Kerne
     build.vars = {c, x, y, n};
 }
 
+// Task order 2 of a long row (ConvSchedules.h, row_reduction_chunk): tasks are (pixel chunks,
+// channel blocks) as with order 0, but the task's accumulators live in L1 and the block's
+// reduction runs in chunks of `chunk` input channels across the task's tiles: each tile sums one
+// chunk in registers (part) and adds it to its accumulators before the next tile takes the same
+// chunk, whose weights (chunk x lanes floats, 4 KB for 32 channels of a 32-lane block) are then
+// in L1. Order 0 streams all of the block's weights from L2 for every tile, and on its first
+// tile from beyond L2 at the rate the FMAs consume them; here that far stream is spread over all
+// of the task's tiles. One thread, bench/long_row_tiles.cpp: ResNet-50's 512->2048 and
+// 2048->512 at 7x7 (weights beyond L2) ran 14-18% faster as 2 x 7 tiles over 32-channel chunks
+// than order 0 with the interleaved reduction (reduction_order), and at or below oneDNN's time;
+// at 14x14 and 28x28 (2 x 14 tiles, half the weight bytes per FMA) the chunks cost 2-20%.
+// Tiles are whole, as in build_strip_chunked_product: a ragged row's last tile is rounded up
+// past the row and reads the row's last pixel again there.
+void build_row_chunked_product(const ir::Op &op, const KernelPlan &plan, KernelBuild &build,
+                               const BlockedInputRead &read, int chunk) {
+    const ConvOperands in = conv_operands(op, build);
+    const Schedule &s = plan.schedule;
+    const BufferShape &xs = plan.inputs[0].shape, &ws = plan.inputs[1].shape, &ys = plan.output.shape;
+    const int co_total = static_cast<int>(ys.extents[0]);
+    const int lanes = static_cast<int>(ws.extents[0]), reduction = static_cast<int>(xs.extents[0]);
+    const int vec = s.vector_width, pixels = s.pixel_tile;
+    const int width = static_cast<int>(ys.extents[1]);
+    const bool ragged = co_total % lanes != 0;
+    internal_assert(ys.extents[2] == 1 && ws.extents[1] == reduction && ws.extents[2] == 1 && ws.extents[3] == 1 &&
+                        reduction % chunk == 0,
+                    "a chunked long row needs a 1x1 conv's blocked weights and a chunk dividing {} channels",
+                    reduction);
+
+    Var c("c"), x("x"), y("y"), n("n"), lane("lane"), blk("blk"), kc("kc");
+    RDom r(0, chunk, "r");
+    RDom rc(0, reduction / chunk, "rc");
+    Func acc("acc"), part("part"), out("conv_out"), input("row_input");
+    Expr channel = ragged ? min(blk * lanes + lane, co_total - 1) : blk * lanes + lane;
+    Expr k = kc * chunk + r;
+    Var ki("ki");
+    input(ki, x, y, n) = read(ki, Expr(0), Expr(0), x, y, n);
+    part(lane, blk, x, y, n, kc) = Expr(0.0f);
+    part(lane, blk, x, y, n, kc) += in.w(lane, k, 0, 0, blk) * input(k, min(x, width - 1), y, n);
+    acc(lane, blk, x, y, n) = in.bias ? (*in.bias)(channel) : Expr(0.0f);
+    acc(lane, blk, x, y, n) += part(lane, blk, x, y, n, rc);
+    Expr v = acc(c % lanes, c / lanes, x, y, n);
+    if (in.residual) v += (*in.residual)(c, x, y, n);
+    out(c, x, y, n) = activate(v, ir::epilogue_of(op));
+
+    // The loop nest of order 0 over a long row (build_blocked_product); the task is one (pixel
+    // chunk, block) pair, so a ragged conv nests its parallel loops instead of fusing them.
+    Var co("co"), ci("ci"), xo("xo"), xi("xi"), xp("xp"), t("t");
+    const int tiles = (width + pixels - 1) / pixels;
+    const int per_task = s.row_tile > 1 ? std::min(s.row_tile, tiles) : std::max(1, (tiles + 15) / 16);
+    out.split(c, co, ci, lanes, ragged ? TailStrategy::GuardWithIf : TailStrategy::Auto)
+        .split(x, xo, xi, pixels)
+        .split(xo, xp, xo, per_task, TailStrategy::GuardWithIf)
+        .reorder(ci, xi, xo, xp, co, y, n);
+    LoopLevel task(out, xp);
+    if (s.parallel && ragged) {
+        out.parallel(xp).parallel(co);
+    } else if (s.parallel) {
+        out.fuse(xp, co, t).parallel(t);
+        task = LoopLevel(out, t);
+    }
+    if (vec > 1) out.vectorize(ci, vec);
+    out.unroll(ci).unroll(xi);
+
+    Var xt("xt"), xq("xq");
+    acc.compute_at(task);
+    if (vec > 1) acc.vectorize(lane, vec);
+    acc.unroll(lane);
+    acc.update().split(x, xt, xq, pixels, TailStrategy::RoundUp).reorder(lane, xq, xt, y, rc, blk, n);
+    if (vec > 1) acc.update().vectorize(lane, vec);
+    acc.update().unroll(lane).unroll(xq);
+    part.compute_at(acc, xt);
+    if (vec > 1) part.vectorize(lane, vec);
+    part.unroll(lane).unroll(x);
+    part.update().reorder(lane, x, r, blk, y, n, kc);
+    if (vec > 1) part.update().vectorize(lane, vec);
+    part.update().unroll(lane).unroll(x);
+    if (s.reduction_unroll > 1 && chunk % s.reduction_unroll == 0) part.update().unroll(r, s.reduction_unroll);
+    build.output = out;
+    build.vars = {c, x, y, n};
+}
+
 } // namespace
 
 BlockedProductTask build_blocked_product(const ir::Op &op, const KernelPlan &plan, KernelBuild &build,
@@ -156,6 +237,10 @@ BlockedProductTask build_blocked_product(const ir::Op &op, const KernelPlan &pla
     const auto &a = op.attr<ir::Conv2DAttrs>();
     if (const int chunk = strip_reduction_chunk(conv_shape_of(a, plan), plan.schedule)) {
         build_strip_chunked_product(op, plan, build, read, chunk);
+        return {};
+    }
+    if (const int chunk = row_reduction_chunk(conv_shape_of(a, plan), plan.schedule)) {
+        build_row_chunked_product(op, plan, build, read, chunk);
         return {};
     }
     const ir::Epilogue e = ir::epilogue_of(op);

@@ -40,7 +40,7 @@ int64_t parallel_tasks(const ConvShape &c, const Schedule &s, int64_t blocks) {
     if (!s.parallel) return 1;
     if (c.height == 1) {
         const int64_t chunks = pixel_chunks(c, s);
-        return s.task_order == 0 ? chunks * blocks : chunks;
+        return s.task_order != 1 ? chunks * blocks : chunks; // order 2's tasks are order 0's
     }
     const int64_t rows = ceil_div(c.height, s.row_tile);
     return s.task_order != 1 ? rows * blocks : rows; // order 2's tasks are order 0's
@@ -111,7 +111,7 @@ bool blocked_conv_feasible(const ConvShape &c, const Schedule &s) {
     if (s.vector_width < 1 || s.channel_vectors < 1 || s.pixel_tile < 1 || s.row_tile < 1) return false;
     if (s.pixel_tile > c.width) return false;
     if (s.row_tile > (c.pixel_chunks ? ceil_div(c.width, s.pixel_tile) : c.height)) return false;
-    if (s.task_order == 2 && strip_reduction_chunk(c, s) == 0) return false;
+    if (s.task_order == 2 && strip_reduction_chunk(c, s) == 0 && row_reduction_chunk(c, s) == 0) return false;
     const int64_t lanes = static_cast<int64_t>(s.vector_width) * s.channel_vectors;
     if (c.depthwise) return lanes <= std::max<int64_t>(c.out_channels, s.vector_width);
     if (c.grouped_broadcast)
@@ -147,6 +147,25 @@ int strip_reduction_chunk(const ConvShape &c, const Schedule &s) {
         if (c.in_channels % chunk == 0 && c.in_channels / chunk >= 2 &&
             chunk * per_channel <= 24 * 1024)
             return static_cast<int>(chunk);
+    return 0;
+}
+
+int row_reduction_chunk(const ConvShape &c, const Schedule &s) {
+    if (s.task_order != 2 || !c.pixel_chunks || c.im2col || c.depthwise || c.grouped_broadcast || c.groups != 1 ||
+        c.height != 1 || c.kernel_h * c.kernel_w != 1)
+        return 0;
+    // The task's accumulators stay in L1 beside a chunk's weights and input (a 7x7 row of a
+    // 32-lane block: 6 KB), and a task has at least two tiles to share a chunk's weights. Tasks
+    // are whole: Halide sizes a short last task's accumulators as a whole task and computes its
+    // missing tiles too (960->160 at 7x7 as 2 x 7 tiles, 4 a task: 1.39x the time of order 0,
+    // one thread, each kernel alone, where the row a task ran 1.07x).
+    const int64_t lanes = static_cast<int64_t>(s.vector_width) * s.channel_vectors;
+    const int64_t tiles = ceil_div(c.width, s.pixel_tile);
+    const int64_t task_tiles = std::min<int64_t>(s.row_tile, tiles);
+    if (task_tiles < 2 || tiles % task_tiles != 0 || task_tiles * s.pixel_tile * lanes * 4 > 16 * 1024) return 0;
+    // 32 channels measured faster than 16, 64 and 256 on ResNet-50's 7x7 layers.
+    for (int64_t chunk : {32, 16})
+        if (c.in_channels % chunk == 0 && c.in_channels / chunk >= 2) return static_cast<int>(chunk);
     return 0;
 }
 
@@ -216,6 +235,12 @@ double estimate_conv_ms(const ConvShape &c, const Schedule &s, const TargetInfo 
         tile = std::max(tile, weight_bytes / l2_bytes_per_cycle / task_tiles) +
                static_cast<double>(steps / (strip_chunk * c.kernel_h * c.kernel_w)) *
                    (1.5 * cv * px + 6.0);
+    } else if (const int row_chunk = row_reduction_chunk(c, s)) {
+        // A chunked long row (task order 2) reads each chunk's weights from L1, and every tile
+        // adds each chunk's sums to its accumulators in L1: a load, add and store per vector and
+        // the part's set-up (2.5 cycles a vector: 28-vector tiles of 128->512 at 28x28 ran 18%
+        // slower over 4 chunks of 32 channels than unchunked).
+        tile += static_cast<double>(steps / row_chunk) * (2.5 * cv * px + 6.0);
     } else if (weight_bytes > l1_bytes) {
         // Beside the FMAs of rows of tiles (a k x k conv), L2 gives a tile about 24 bytes a cycle,
         // not the 32 of a long row's tiles: `cnnc tune` (warm, each kernel alone) ran ResNet-50's
@@ -239,8 +264,12 @@ double estimate_conv_ms(const ConvShape &c, const Schedule &s, const TargetInfo 
         // block's weights from far once, not once per chunk. im2col's window copy is written
         // once, then re-read per block (from L2 when a chunk's rows fit).
         double chunks = static_cast<double>(pixel_chunks(c, s));
-        if (!c.im2col && s.task_order == 0) chunks = std::min<double>(chunks, cores);
-        cycles += chunks * all_weight_bytes / far_bytes_per_cycle;
+        if (!c.im2col && s.task_order != 1) chunks = std::min<double>(chunks, cores);
+        // A chunked long row (order 2) consumes a block's far weights at the pace of all of its
+        // task's tiles, which the prefetchers keep up with; order 0's first tile of each task
+        // waits for them.
+        const double far = chunks * all_weight_bytes / far_bytes_per_cycle;
+        cycles = row_reduction_chunk(c, s) ? std::max(cycles, far) : cycles + far;
         if (c.im2col) {
             const double col_bytes = static_cast<double>(c.width) * static_cast<double>(steps) * 4.0;
             cycles += col_bytes / l2_bytes_per_cycle;
@@ -363,9 +392,10 @@ std::vector<Schedule> conv_candidates(const ConvShape &c, const TargetInfo &targ
                             if (c.depthwise && (ru != 1 || order != 0)) continue;
                             // One long row has no row strips (strided-1x1 and im2col take
                             // row_tile pixel tiles per task); only im2col has a per-task
-                            // producer (its window copy) for task order 1 to keep in cache.
+                            // producer (its window copy) for task order 1 to keep in cache;
+                            // order 2 chunks a 1x1 row's reduction (row_reduction_chunk).
                             if (!c.depthwise && c.height == 1 &&
-                                ((rows != 1 && !c.pixel_chunks) || (order != 0 && !c.im2col)))
+                                ((rows != 1 && !c.pixel_chunks) || (order == 1 && !c.im2col)))
                                 continue;
                             Schedule s;
                             s.vector_width = vec;

@@ -54,6 +54,14 @@ int64_t blocked_reduction(const ConvShape &shape, const Schedule &s);
 // 0: not task order 2, or no chunk of at least two chunks fits the L1 budget.
 int strip_reduction_chunk(const ConvShape &shape, const Schedule &s);
 
+// Task order 2 of a long row (conv-gemm-1x1, conv-strided-1x1): tasks are (pixel chunks, channel
+// blocks) as with order 0, but the block's reduction runs in chunks of this many input channels
+// across the task's tiles, each adding its sums to the task's accumulators in L1, so that a
+// chunk's weights are read from L1 by every tile after the first, and weights from beyond L2
+// stream at the pace of the whole task's FMAs instead of its first tile's.
+// 0: not task order 2 on a long row, or the task's accumulators or the chunks do not fit.
+int row_reduction_chunk(const ConvShape &shape, const Schedule &s);
+
 // Estimated milliseconds of the kernel (both cores), for ranking; not a prediction to report.
 double estimate_conv_ms(const ConvShape &shape, const Schedule &s, const TargetInfo &target);
 

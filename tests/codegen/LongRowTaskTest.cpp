@@ -22,17 +22,20 @@ const std::string net = CNNC_TEST_DATA_DIR "/codegen/data/long_row_tasks.cnn";
 //   %s 48 channels, 49 pixels: one 48-lane block, 13-pixel tiles (the fourth shifted), the row
 //      one task.
 //   %c 160 channels, 49 pixels: as %s, with three full 48-lane blocks and a ragged fourth.
-std::string forced_schedule(const std::string &record) {
+// Under task order 2 the same tiles reduce in chunks of 32 input channels (16 for %b's 80)
+// across each task's tiles (row_reduction_chunk): 5, 5, 6 and 5 chunks.
+std::string forced_schedule(const std::string &record, int order) {
     const char *schedule = record.find("out[2,40,7,7]") != std::string::npos
                                ? R"("vec":16,"cv":2,"px":5,"ru":2,"rows":4)"
                            : record.find("out[2,64,14,14]") != std::string::npos
                                ? R"("vec":16,"cv":4,"px":6,"ru":4,"rows":8)"
                                : R"("vec":16,"cv":3,"px":13,"ru":1,"rows":4)";
-    return fmt::format("\"schedule\":{{{},\"order\":0,\"par\":true}}", schedule);
+    return fmt::format("\"schedule\":{{{},\"order\":{},\"par\":true}}", schedule, order);
 }
 
-std::string forced_database(const std::string &dir) {
-    return testing::forced_database(net, dir, "long_row_tasks_forced", forced_schedule);
+std::string forced_database(const std::string &dir, int order = 0) {
+    return testing::forced_database(net, dir, fmt::format("long_row_tasks_forced{}", order),
+                                    [order](const std::string &record) { return forced_schedule(record, order); });
 }
 
 } // namespace
@@ -51,6 +54,22 @@ TEST_SUITE("codegen-blocked") {
         CHECK(testing::kernel_functions(dir + "/liblong_row_tasks_default.so") !=
               testing::kernel_functions(dir + "/liblong_row_tasks_forced.so"));
         testing::check_compiled_model(net, "-O0 --db " + forced, 1e-4, "long_row_tasks_forced");
+    }
+
+    TEST_CASE("1x1 long rows reducing in chunks across their tasks' tiles match the reference") {
+        const std::string dir = testing::scratch_dir();
+        const std::string forced = forced_database(dir, 2);
+        std::string log;
+        REQUIRE_MESSAGE(testing::cnnc_compile(net, dir + "/liblong_row_tasks_order0.so", "-O0 --db " + forced_database(dir),
+                                              &log) == 0,
+                        log);
+        REQUIRE_MESSAGE(testing::cnnc_compile(net, dir + "/liblong_row_tasks_order2.so", "-O0 --db " + forced, &log) == 0,
+                        log);
+        // The records are applied: no kernel is its order-0 twin.
+        const std::vector<std::string> order0 = testing::kernel_functions(dir + "/liblong_row_tasks_order0.so");
+        for (const std::string &f : testing::kernel_functions(dir + "/liblong_row_tasks_order2.so"))
+            CHECK(std::find(order0.begin(), order0.end(), f) == order0.end());
+        testing::check_compiled_model(net, "-O0 --db " + forced, 1e-4, "long_row_tasks_chunked");
     }
 
     TEST_CASE("1x1 long rows at their default schedules match the reference") {

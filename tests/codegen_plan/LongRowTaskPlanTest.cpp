@@ -87,6 +87,41 @@ TEST_SUITE("codegen-plan") {
         CHECK(many - few < 0.01 * few);
     }
 
+    TEST_CASE("1x1 convs whose weights overflow L2 chunk their reduction across whole tasks of 7x7 tiles") {
+        // ResNet-50's 7x7 1x1s (4 MB of weights): task order 2, 32-channel chunks, every task
+        // whole; its 14x14 ones (1 MB, 2 x 14 tiles) keep order 0, where chunks measured slower.
+        for (auto [ci, co] : {std::pair{512, 2048}, {2048, 512}, {1024, 2048}}) {
+            CAPTURE(ci);
+            const ConvShape c = long_row(ci, co, 49);
+            const Schedule s = default_conv_schedule(c, cnnc::testing::avx512_target());
+            CAPTURE(s.to_string());
+            CHECK(s.task_order == 2);
+            CHECK(row_reduction_chunk(c, s) == 32);
+            CHECK((49 + s.pixel_tile - 1) / s.pixel_tile % s.row_tile == 0);
+        }
+        for (auto [ci, co] : {std::pair{256, 1024}, {1024, 256}}) {
+            const ConvShape c = long_row(ci, co, 196);
+            const Schedule s = default_conv_schedule(c, cnnc::testing::avx512_target());
+            CAPTURE(s.to_string());
+            CHECK(s.task_order == 0);
+        }
+        Schedule chunked = tile(2, 7, 4);
+        chunked.task_order = 2;
+        const ConvShape c = long_row(512, 2048, 49);
+        CHECK(row_reduction_chunk(c, chunked) == 0); // 7 tiles: a short last task
+        chunked.row_tile = 7;
+        CHECK(row_reduction_chunk(c, chunked) == 32);
+        CHECK(blocked_conv_feasible(c, chunked));
+        chunked.task_order = 0;
+        CHECK(row_reduction_chunk(c, chunked) == 0);
+        chunked.task_order = 2;
+        CHECK(row_reduction_chunk(long_row(24, 2048, 49), chunked) == 0); // one chunk only
+        chunked.channel_vectors = 4;
+        chunked.pixel_tile = 14;
+        chunked.row_tile = 7;
+        CHECK(row_reduction_chunk(long_row(512, 2048, 196), chunked) == 0); // 98 x 64 accumulators: past L1's share
+    }
+
     TEST_CASE("a long row's one-vector tiles are load-bound, so few output channels still take wider blocks") {
         // MobileNet v2's 960->160 and 576->160 at 7x7: 1 x 13 tiles (a broadcast load per FMA)
         // ran 17% slower than 2 x 7 in bench/long_row_tiles.cpp; at 2 loads a cycle the model
