@@ -22,13 +22,17 @@ const std::string net = CNNC_TEST_DATA_DIR "/codegen/data/long_row_tasks.cnn";
 //   %s 48 channels, 49 pixels: one 48-lane block, 13-pixel tiles (the fourth shifted), the row
 //      one task.
 //   %c 160 channels, 49 pixels: as %s, with three full 48-lane blocks and a ragged fourth.
-// Under task order 2 the same tiles reduce in chunks of 32 input channels (16 for %b's 80)
-// across each task's tiles (row_reduction_chunk): 5, 5, 6 and 5 chunks.
+// Under task order 2 (row_reduction_chunk) tasks must be whole, so %a takes 5 tiles a task (two
+// tasks) and %b 7-pixel tiles, 7 a task (28 tiles, four tasks); %s and %c keep their one task of
+// four 13-pixel tiles, the last rounded up past the row. The reduction runs in chunks of 32 input
+// channels (16 for %b's 80): 5, 5, 6 and 5 chunks.
 std::string forced_schedule(const std::string &record, int order) {
-    const char *schedule = record.find("out[2,40,7,7]") != std::string::npos
-                               ? R"("vec":16,"cv":2,"px":5,"ru":2,"rows":4)"
-                           : record.find("out[2,64,14,14]") != std::string::npos
-                               ? R"("vec":16,"cv":4,"px":6,"ru":4,"rows":8)"
+    const bool a = record.find("out[2,40,7,7]") != std::string::npos;
+    const bool b = record.find("out[2,64,14,14]") != std::string::npos;
+    const char *schedule = a ? (order == 2 ? R"("vec":16,"cv":2,"px":5,"ru":2,"rows":5)"
+                                           : R"("vec":16,"cv":2,"px":5,"ru":2,"rows":4)")
+                           : b ? (order == 2 ? R"("vec":16,"cv":4,"px":7,"ru":4,"rows":7)"
+                                             : R"("vec":16,"cv":4,"px":6,"ru":4,"rows":8)")
                                : R"("vec":16,"cv":3,"px":13,"ru":1,"rows":4)";
     return fmt::format("\"schedule\":{{{},\"order\":{},\"par\":true}}", schedule, order);
 }
@@ -65,10 +69,14 @@ TEST_SUITE("codegen-blocked") {
                         log);
         REQUIRE_MESSAGE(testing::cnnc_compile(net, dir + "/liblong_row_tasks_order2.so", "-O0 --db " + forced, &log) == 0,
                         log);
-        // The records are applied: no kernel is its order-0 twin.
-        const std::vector<std::string> order0 = testing::kernel_functions(dir + "/liblong_row_tasks_order0.so");
-        for (const std::string &f : testing::kernel_functions(dir + "/liblong_row_tasks_order2.so"))
-            CHECK(std::find(order0.begin(), order0.end(), f) == order0.end());
+        REQUIRE_MESSAGE(testing::cnnc_compile(net, dir + "/liblong_row_tasks_plain.so", "-O0", &log) == 0, log);
+        // Every record is applied (an infeasible one would leave its conv at the default): no
+        // kernel is its order-0 twin or its default.
+        std::vector<std::string> others = testing::kernel_functions(dir + "/liblong_row_tasks_order0.so");
+        for (const std::string &f : testing::kernel_functions(dir + "/liblong_row_tasks_plain.so")) others.push_back(f);
+        const std::vector<std::string> chunked = testing::kernel_functions(dir + "/liblong_row_tasks_order2.so");
+        CHECK(chunked.size() == 4);
+        for (const std::string &f : chunked) CHECK(std::find(others.begin(), others.end(), f) == others.end());
         testing::check_compiled_model(net, "-O0 --db " + forced, 1e-4, "long_row_tasks_chunked");
     }
 
