@@ -74,9 +74,15 @@ double depthwise_ms(const ConvShape &c, const Schedule &s, int registers) {
     const double tile_vectors = cv * px;
     if (tile_vectors > 4 && s.pixel_tile < c.width) per_tile += 3.0 * (tile_vectors - 4.0);
     if (cv > 1 && s.pixel_tile < c.width) per_tile += 2.0 * (cv - 1.0) * px;
-    // The accumulators and the block's window of weights live in registers; past the register
-    // file they spill to the stack.
-    const double live = cv * px + cv * static_cast<double>(window) + 2.0;
+    // The accumulators, the block's window of weights and one window row of input vectors (LLVM
+    // loads a row's inputs before their FMAs) live in registers; past the register file they
+    // spill to the stack. The row is what makes a 14-pixel tile spill (14 + 9 + 16 vectors: a
+    // 2 KB stack frame and a reload before most FMAs) where a 7-pixel one does not (7 + 9 + 9;
+    // at stride 2, 7 + 9 + 15): MobileNet v2's 14-pixel rows ran 1 x 7 tiles 8-10% faster than
+    // one 1 x 14 tile on one thread (384@14 14.3 -> 12.8 us, 576@14 20.6 -> 18.5, 192@28 s2
+    // 10.0 -> 8.7, each after its producer, 10 interleaved rounds).
+    const double row_inputs = (px - 1.0) * static_cast<double>(c.stride_w) + static_cast<double>(c.kernel_w);
+    const double live = cv * (px + static_cast<double>(window) + row_inputs);
     if (live > registers) per_tile *= 2.0 + (live - registers) * 0.25;
     const double lane_factor = 16.0 / s.vector_width;
     const double cycles = static_cast<double>(tiles) * per_tile * std::min(lane_factor, 2.0);
