@@ -289,13 +289,30 @@ double estimate_conv_ms(const ConvShape &c, const Schedule &s, const TargetInfo 
         // far once per task. Order 0 streams them in its first tile, whose FMAs wait (ResNet-50's
         // 3x3 512->512 at 7x7 has 7 tiles a task, so a seventh of its FMAs cannot hide the
         // stream); order 2 spreads the stream over all of the task's FMAs, so only the part they
-        // cannot hide counts.
-        if (all_weight_bytes / cores > l2_bytes) {
+        // cannot hide counts. Order 0's tasks take every block of a strip before the next strip
+        // (the fused loop runs blocks innermost), on both cores, so weights beyond one core's L2
+        // are streamed from far again for each strip even where half of them would fit (see
+        // order 1 below): in Inception v3 (2 threads, 10 interleaved rounds, median of each
+        // round's fastest run, load 1.5-5) Mixed_6a's 3x3 288->384 stride 2 (4 MB of weights)
+        // ran 4.19 ms as cv 4 x px 6 over 7-row strips under order 0 and 2.08 under order 2,
+        // Mixed_7a's 192->320 (2.2 MB) 0.47 ms as 3 x 8 order 0 and 0.31 as 4 x 4 order 2.
+        if (all_weight_bytes / cores > l2_bytes ||
+            (s.task_order == 0 && strips > 1 && all_weight_bytes > l2_bytes)) {
             const double far = strips * all_weight_bytes / far_bytes_per_cycle;
             cycles = s.task_order == 0 ? cycles + far : std::max(cycles, far);
         }
     } else {
-        cycles += static_cast<double>(ceil_div(c.height, s.row_tile)) * all_weight_bytes / far_bytes_per_cycle;
+        const double far = static_cast<double>(ceil_div(c.height, s.row_tile)) * all_weight_bytes / far_bytes_per_cycle;
+        cycles += far;
+        // Weights beyond L2 under tasks of whole strips (order 1): both cores stream all of them
+        // from beyond L2 at the same time, one block after another, sharing the far link, and
+        // each block's first tile waits for its part; charged twice. In ResNet-50 (2 threads,
+        // 12 interleaved rounds, median of each round's fastest run, load 3.3-4.4) layer3.0's
+        // 3x3 256->256 stride 2 (2.4 MB of weights) ran cv 2 x px 14 over 4-row strips under
+        // order 2 in 0.815 ms, order 1's 7-row strips in 0.942 (a second run: 0.817 vs 0.932),
+        // which this model ranked 4% ahead; layer2.0's 128->128 (0.6 MB) ran order 2 27% slower
+        // than order 1, and keeps it.
+        if (c.groups == 1 && all_weight_bytes > l2_bytes) cycles += far;
     }
     if (c.grouped_broadcast) {
         // Each task spreads its input rows for its block: lanes x cig values per input pixel,
