@@ -80,9 +80,11 @@ double depthwise_ms(const ConvShape &c, const Schedule &s, int registers) {
     // 2 KB stack frame and a reload before most FMAs) where a 7-pixel one does not (7 + 9 + 9;
     // at stride 2, 7 + 9 + 15): MobileNet v2's 14-pixel rows ran 1 x 7 tiles 8-10% faster than
     // one 1 x 14 tile on one thread (384@14 14.3 -> 12.8 us, 576@14 20.6 -> 18.5, 192@28 s2
-    // 10.0 -> 8.7, each after its producer, 10 interleaved rounds).
-    const double row_inputs = (px - 1.0) * static_cast<double>(c.stride_w) + static_cast<double>(c.kernel_w);
-    const double live = cv * (px + static_cast<double>(window) + row_inputs);
+    // 10.0 -> 8.7, each after its producer, 10 interleaved rounds). Measured with 32 registers
+    // (AVX-512) only: with 16 (AVX2) a 3x3 window's weights alone nearly fill them, the FMAs can
+    // read weights as memory operands, and the former count (accumulators, weights, 2) stays.
+    const double row_inputs = cv * ((px - 1.0) * static_cast<double>(c.stride_w) + static_cast<double>(c.kernel_w));
+    const double live = cv * px + cv * static_cast<double>(window) + (registers >= 32 ? row_inputs : 2.0);
     if (live > registers) per_tile *= 2.0 + (live - registers) * 0.25;
     const double lane_factor = 16.0 / s.vector_width;
     const double cycles = static_cast<double>(tiles) * per_tile * std::min(lane_factor, 2.0);

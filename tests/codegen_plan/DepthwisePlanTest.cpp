@@ -63,6 +63,21 @@ TEST_SUITE("codegen-plan") {
         }
     }
 
+    TEST_CASE("with 16 vector registers (AVX2) the depthwise tiles keep the count without the input row") {
+        // The input row was measured to spill with 32 registers only; with 16 a 3x3 window's
+        // weights nearly fill them already, and counting the row would push every tile to 1 x 2.
+        TargetInfo avx2;
+        avx2.halide_target = "x86-64-linux-avx2-fma";
+        avx2.vector_width = 8;
+        for (auto [channels, pixels, stride] : {std::tuple{32, 112, 1}, {144, 56, 1}, {144, 28, 2}, {192, 28, 1}}) {
+            CAPTURE(channels);
+            CAPTURE(pixels);
+            const Schedule s = default_conv_schedule(depthwise_3x3(channels, pixels, stride), avx2);
+            CHECK(s.vector_width == 8);
+            CHECK(s.pixel_tile == 4);
+        }
+    }
+
     TEST_CASE("the register count of a depthwise tile includes a window row of its input vectors") {
         // 1 x 14 at stride 1 holds 14 accumulators, 9 weights and 16 inputs: past 32 registers it
         // costs more per pixel than 1 x 7, which holds 7 + 9 + 9.
