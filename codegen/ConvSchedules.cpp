@@ -294,10 +294,11 @@ double estimate_conv_ms(const ConvShape &c, const Schedule &s, const TargetInfo 
         // cannot hide counts. Order 0's tasks take every block of a strip before the next strip
         // (the fused loop runs blocks innermost), on both cores, so weights beyond one core's L2
         // are streamed from far again for each strip even where half of them would fit (see
-        // order 1 below): in Inception v3 (2 threads, 10 interleaved rounds, median of each
-        // round's fastest run, load 1.5-5) Mixed_6a's 3x3 288->384 stride 2 (4 MB of weights)
-        // ran 4.19 ms as cv 4 x px 6 over 7-row strips under order 0 and 2.08 under order 2,
-        // Mixed_7a's 192->320 (2.2 MB) 0.47 ms as 3 x 8 order 0 and 0.31 as 4 x 4 order 2.
+        // order 1 below): in Inception v3 (2 threads, 6 interleaved rounds, median of each
+        // round's fastest run, load 1.2-2) Mixed_6a's 3x3 288->384 stride 2 (4 MB of weights)
+        // ran 2.06 ms as cv 4 x px 6 over 7-row strips under order 0 and 1.96 under order 2
+        // (4.19 and 2.08 at load 1.5-5), Mixed_7a's 192->320 (2.2 MB) 0.36 ms as 3 x 8 order 0
+        // and 0.29 as 4 x 4 order 2.
         if (all_weight_bytes / cores > l2_bytes ||
             (s.task_order == 0 && strips > 1 && all_weight_bytes > l2_bytes)) {
             const double far = strips * all_weight_bytes / far_bytes_per_cycle;

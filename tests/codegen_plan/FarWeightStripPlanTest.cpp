@@ -2,9 +2,10 @@
 // two cores' (ConvSchedules.cpp): tasks that take every channel block of a strip (order 1, and
 // order 0 over more than one strip) stream all of the weights from beyond L2 again for each
 // strip on both cores, so such convs take order 2's chunked strips. In-model measurements
-// (2 threads, interleaved rounds): ResNet-50's layer3.0 3x3 256->256 stride 2 ran order 2 about
-// 9-13% faster than order 1, Inception v3's Mixed_6a 3x3 288->384 stride 2 about 2x faster than
-// order 0; ResNet-50's layer2.0 128->128 (weights within L2) ran order 2 27% slower than order 1.
+// (2 threads, interleaved rounds): ResNet-50's layer3.0 3x3 256->256 stride 2 ran order 2 7-13%
+// faster than order 1, Inception v3's Mixed_6a 3x3 288->384 stride 2 5% faster than order 0 (2x
+// under load) and Mixed_7a's 192->320 18%; ResNet-50's layer2.0 128->128 (weights within L2) ran
+// order 2 27% slower than order 1.
 #include "codegen/ConvSchedules.h"
 #include "tests/codegen_plan/Avx512Target.h"
 
