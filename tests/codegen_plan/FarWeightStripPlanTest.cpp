@@ -8,6 +8,7 @@
 // order 2 27% slower than order 1.
 #include "codegen/ConvSchedules.h"
 #include "tests/codegen_plan/Avx512Target.h"
+#include "tests/codegen_plan/PlanShapes.h"
 
 #include <doctest/doctest.h>
 
@@ -16,25 +17,11 @@ using namespace cnnc::codegen;
 namespace {
 
 ConvShape strided(int64_t in_channels, int64_t out_channels, int64_t size, bool padded) {
-    ConvShape c;
-    c.in_channels = in_channels;
-    c.out_channels = out_channels;
-    c.kernel_h = c.kernel_w = 3;
-    c.stride_w = c.stride_h = 2;
-    c.width = c.height = size;
-    c.padded = padded;
-    return c;
+    return cnnc::testing::square_conv(in_channels, out_channels, 3, 2, size, padded);
 }
 
 Schedule tile(int channel_vectors, int pixels, int row_tile, int task_order) {
-    Schedule s;
-    s.vector_width = 16;
-    s.channel_vectors = channel_vectors;
-    s.pixel_tile = pixels;
-    s.reduction_unroll = 4;
-    s.row_tile = row_tile;
-    s.task_order = task_order;
-    return s;
+    return cnnc::testing::avx512_tile(channel_vectors, pixels, row_tile, task_order, 4);
 }
 
 } // namespace

@@ -7,6 +7,7 @@
 // there; conv-gemm-1x1 plans row_tile as strided-1x1 does.
 #include "codegen/ConvSchedules.h"
 #include "tests/codegen_plan/Avx512Target.h"
+#include "tests/codegen_plan/PlanShapes.h"
 #include "codegen/TensorLayout.h"
 
 #include <doctest/doctest.h>
@@ -17,23 +18,10 @@ using namespace cnnc::codegen;
 
 namespace {
 
-ConvShape long_row(int64_t in_channels, int64_t out_channels, int64_t pixels) {
-    ConvShape c;
-    c.in_channels = in_channels;
-    c.out_channels = out_channels;
-    c.width = pixels;
-    c.pixel_chunks = true;
-    return c;
-}
+using cnnc::testing::long_row;
 
 Schedule tile(int channel_vectors, int pixels, int row_tile) {
-    Schedule s;
-    s.vector_width = 16;
-    s.channel_vectors = channel_vectors;
-    s.pixel_tile = pixels;
-    s.row_tile = row_tile;
-    s.reduction_unroll = 4;
-    return s;
+    return cnnc::testing::avx512_tile(channel_vectors, pixels, row_tile, 0, 4);
 }
 
 } // namespace

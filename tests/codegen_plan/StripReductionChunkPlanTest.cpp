@@ -5,6 +5,7 @@
 // never planned where it has no two chunks (1x1 long rows, grouped convs, 3-channel stems).
 #include "codegen/ConvSchedules.h"
 #include "tests/codegen_plan/Avx512Target.h"
+#include "tests/codegen_plan/PlanShapes.h"
 
 #include <doctest/doctest.h>
 
@@ -14,24 +15,11 @@ namespace {
 
 ConvShape rows(int64_t in_channels, int64_t out_channels, int64_t kernel, int64_t stride,
                int64_t size) {
-    ConvShape c;
-    c.in_channels = in_channels;
-    c.out_channels = out_channels;
-    c.kernel_h = c.kernel_w = kernel;
-    c.stride_w = c.stride_h = stride;
-    c.width = c.height = size;
-    c.padded = true;
-    return c;
+    return cnnc::testing::square_conv(in_channels, out_channels, kernel, stride, size, true);
 }
 
 Schedule tile(int channel_vectors, int pixels, int row_tile, int task_order) {
-    Schedule s;
-    s.vector_width = 16;
-    s.channel_vectors = channel_vectors;
-    s.pixel_tile = pixels;
-    s.row_tile = row_tile;
-    s.task_order = task_order;
-    return s;
+    return cnnc::testing::avx512_tile(channel_vectors, pixels, row_tile, task_order, 1);
 }
 
 } // namespace
