@@ -5,29 +5,12 @@
 // or 2) and the 112- to 28-pixel rows keep their 1 x 4 tiles.
 #include "codegen/ConvSchedules.h"
 #include "tests/codegen_plan/Avx512Target.h"
+#include "tests/codegen_plan/PlanShapes.h"
 
 #include <doctest/doctest.h>
 
 using namespace cnnc::codegen;
-
-namespace {
-
-ConvShape depthwise_3x3(int64_t channels, int64_t out_pixels, int64_t stride) {
-    ConvShape c;
-    c.in_channels = channels;
-    c.out_channels = channels;
-    c.groups = channels;
-    c.kernel_h = 3;
-    c.kernel_w = 3;
-    c.width = out_pixels;
-    c.height = out_pixels;
-    c.depthwise = true;
-    c.stride_w = stride;
-    c.stride_h = stride;
-    return c;
-}
-
-} // namespace
+using cnnc::testing::depthwise_3x3;
 
 TEST_SUITE("codegen-plan") {
     TEST_CASE("depthwise rows of 14 pixels run 1 x 7 tiles, whose inputs fit the registers with the tile") {

@@ -18,6 +18,14 @@ inline codegen::ConvShape square_conv(int64_t in_channels, int64_t out_channels,
     return c;
 }
 
+// A 3x3 depthwise conv of `channels` with `size` x `size` outputs (padding left as ConvShape's default).
+inline codegen::ConvShape depthwise_3x3(int64_t channels, int64_t size, int64_t stride) {
+    codegen::ConvShape c = square_conv(channels, channels, 3, stride, size, false);
+    c.groups = channels;
+    c.depthwise = true;
+    return c;
+}
+
 // A 1x1 conv's output as one long row of `pixels` (as KernelSignature.cpp views it).
 inline codegen::ConvShape long_row(int64_t in_channels, int64_t out_channels, int64_t pixels) {
     codegen::ConvShape c;
