@@ -37,8 +37,10 @@ std::string forced_schedule(const std::string &record, int order) {
     return fmt::format("\"schedule\":{{{},\"order\":{},\"par\":true}}", schedule, order);
 }
 
-std::string forced_database(const std::string &dir, int order = 0) {
-    return testing::forced_database(net, dir, fmt::format("long_row_tasks_forced{}", order),
+// Each test case names its own databases: ctest runs the cases in parallel, and two writing one
+// file (or its probe tune) at once read each other's half-written lines.
+std::string forced_database(const std::string &dir, const std::string &stem, int order) {
+    return testing::forced_database(net, dir, stem,
                                     [order](const std::string &record) { return forced_schedule(record, order); });
 }
 
@@ -47,7 +49,7 @@ std::string forced_database(const std::string &dir, int order = 0) {
 TEST_SUITE("codegen-blocked") {
     TEST_CASE("1x1 long rows with tasks of several pixel tiles match the reference") {
         const std::string dir = testing::scratch_dir();
-        const std::string forced = forced_database(dir);
+        const std::string forced = forced_database(dir, "long_row_tasks_forced0", 0);
         std::ifstream in(forced);
         CHECK(std::count(std::istreambuf_iterator<char>(in), {}, '\n') == 4);
         // The records are applied (other kernels than the defaults'), and the kernels are right.
@@ -62,10 +64,10 @@ TEST_SUITE("codegen-blocked") {
 
     TEST_CASE("1x1 long rows reducing in chunks across their tasks' tiles match the reference") {
         const std::string dir = testing::scratch_dir();
-        const std::string forced = forced_database(dir, 2);
+        const std::string forced = forced_database(dir, "long_row_tasks_chunked2", 2);
         std::string log;
-        REQUIRE_MESSAGE(testing::cnnc_compile(net, dir + "/liblong_row_tasks_order0.so", "-O0 --db " + forced_database(dir),
-                                              &log) == 0,
+        const std::string twins = forced_database(dir, "long_row_tasks_chunked0", 0);
+        REQUIRE_MESSAGE(testing::cnnc_compile(net, dir + "/liblong_row_tasks_order0.so", "-O0 --db " + twins, &log) == 0,
                         log);
         REQUIRE_MESSAGE(testing::cnnc_compile(net, dir + "/liblong_row_tasks_order2.so", "-O0 --db " + forced, &log) == 0,
                         log);
