@@ -206,7 +206,8 @@ void build_row_chunked_product(const ir::Op &op, const KernelPlan &plan, KernelB
     if (s.parallel && ragged) {
         out.parallel(xp).parallel(co);
     } else if (s.parallel) {
-        out.fuse(xp, co, t).parallel(t);
+        // Pixel chunks outermost, as order 0's tasks (build_blocked_product).
+        out.reorder(co, xp).fuse(co, xp, t).parallel(t);
         task = LoopLevel(out, t);
     }
     if (vec > 1) out.vectorize(ci, vec);
@@ -295,9 +296,12 @@ BlockedProductTask build_blocked_product(const ir::Op &op, const KernelPlan &pla
                 task.one_block = LoopLevel(out, co);
             }
         } else if (s.task_order == 0) {
-            out.reorder(ci, xi, xo, xp, co, y, n);
+            // Tasks run over the row (pixel chunks outermost), so the thread pool's caller and
+            // worker, taking tasks from the two ends, each keep one part of the image from this
+            // kernel to the next (runtime/SpinningThreadPool.cpp).
+            out.reorder(ci, xi, xo, co, xp, y, n);
             if (s.parallel) {
-                out.fuse(xp, co, t).parallel(t);
+                out.fuse(co, xp, t).parallel(t);
                 task.one_block = LoopLevel(out, t);
             }
         } else {

@@ -267,10 +267,13 @@ double estimate_conv_ms(const ConvShape &c, const Schedule &s, const TargetInfo 
     if (c.pixel_chunks) {
         // Every task streams its blocks' weights from beyond L2 once (the tiles after the first
         // find them in L2): a task per (chunk, block) or a chunk running every block, the
-        // weights are read once per chunk. A 1x1 conv's tasks over (chunks, blocks) run a
-        // block's chunks one after another, taken by both cores in turn, so each core reads a
-        // block's weights from far once, not once per chunk. im2col's window copy is written
-        // once, then re-read per block (from L2 when a chunk's rows fit).
+        // weights are read once per chunk. A 1x1 conv's tasks over (chunks, blocks) are charged
+        // one far read of the weights per core, as measured when a block's chunks ran one after
+        // another on both cores in turn. Its tasks now run chunks outermost, each core taking one
+        // end of the row (BlockedConvKernels.cpp), so a core with several chunks reads the weights
+        // again per chunk (from L2 when they fit); whole models ran 3-15% faster that way (the
+        // image stays on one core), and this term was not refit to it. im2col's window copy is
+        // written once, then re-read per block (from L2 when a chunk's rows fit).
         double chunks = static_cast<double>(pixel_chunks(c, s));
         if (!c.im2col && s.task_order != 1) chunks = std::min<double>(chunks, cores);
         // A chunked long row (order 2) consumes a block's far weights at the pace of all of its

@@ -18,7 +18,7 @@
 
 namespace cnnc::codegen {
 
-const char *const codegen_version = "cnnc-codegen-10"; // 6: blocked convs with weights over 2 MiB interleave their reduction; 7: a ragged channel block runs in its own parallel loop; 8: few-channel 3x3 stride-2 direct convs read their padded input in place; 9: and copy it again (8 was 1.8x slower padded on all sides); 10: direct convs under task order 1 pad per task
+const char *const codegen_version = "cnnc-codegen-11"; // 6: blocked convs with weights over 2 MiB interleave their reduction; 7: a ragged channel block runs in its own parallel loop; 8: few-channel 3x3 stride-2 direct convs read their padded input in place; 9: and copy it again (8 was 1.8x slower padded on all sides); 10: direct convs under task order 1 pad per task; 11: 1x1 convs' tasks run pixel chunks outermost
 const char *const gpu_template_version = "gpu11";
 // CPU kernels whose code changed for the same plan keep a generation of their own, part of their
 // signatures ("|depthwise-kernel=3"), so cached objects of older ones are stale:

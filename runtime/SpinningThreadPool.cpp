@@ -46,16 +46,35 @@ struct Loop {
     void *user_context = nullptr;
     uint8_t *closure = nullptr;
     int min = 0, size = 0;
-    std::atomic<int> next{0};   // the next task index to claim
+    // The unclaimed tasks [front, back), as back << 32 | front in one word.
+    std::atomic<uint64_t> unclaimed{0};
     std::atomic<int> done{0};   // tasks finished (or skipped after a failure)
     std::atomic<int> status{0}; // the first nonzero status
 };
 
-// Claims and runs tasks until none is left. After a failure the rest are counted, not run.
-void take_tasks(Loop &loop) {
+// The next task: the first unclaimed one from the front (the caller), else the last one from the
+// back (workers); -1 when none is left.
+int claim(Loop &loop, bool from_front) {
+    uint64_t ends = loop.unclaimed.load(std::memory_order_relaxed);
     for (;;) {
-        const int i = loop.next.fetch_add(1, std::memory_order_relaxed);
-        if (i >= loop.size) return;
+        const int front = static_cast<int>(ends & 0xffffffffu), back = static_cast<int>(ends >> 32);
+        if (front >= back) return -1;
+        const uint64_t rest = from_front ? ends + 1 : ends - (uint64_t{1} << 32);
+        if (loop.unclaimed.compare_exchange_weak(ends, rest, std::memory_order_relaxed))
+            return from_front ? front : back - 1;
+    }
+}
+
+// Claims and runs tasks until none is left. The caller takes them from the front and the workers
+// from the back, so with two threads each takes one contiguous half of the loop (meeting wherever
+// the work balances), and a kernel whose tasks run over image rows leaves the top rows in the
+// caller's core's cache and the bottom rows in the worker's, where the next kernel's tasks over
+// the same rows find them. Claimed in any order, every kernel's input lay half in the other
+// core's L2: MobileNet v2's depthwise convs took 445 us in the model against 299 us alone and
+// warm (docs/grouped-convs.md). With more threads the workers share the back part as they come.
+// After a failure the rest are counted, not run.
+void take_tasks(Loop &loop, bool from_front) {
+    for (int i; (i = claim(loop, from_front)) >= 0;) {
         if (loop.status.load(std::memory_order_relaxed) == 0) {
             if (const int r = loop.f(loop.user_context, loop.min + i, loop.closure)) {
                 int ok = 0;
@@ -99,7 +118,7 @@ public:
             std::lock_guard<std::mutex> lock(sleep_mutex_);
             wake_.notify_all();
         }
-        take_tasks(loop);
+        take_tasks(loop, true);
         // The loop lives on this stack: wait for the tasks workers claimed, then until no worker
         // can still look at it (a worker counts itself a holder before it reads current_).
         current_.store(nullptr);
@@ -125,7 +144,7 @@ private:
             if (generation_.load() != seen) {
                 seen = generation_.load();
                 holders_.fetch_add(1);
-                if (Loop *loop = current_.load()) take_tasks(*loop);
+                if (Loop *loop = current_.load()) take_tasks(*loop, false);
                 holders_.fetch_sub(1);
                 idle_since = Clock::now();
                 continue;
@@ -179,6 +198,7 @@ int spinning_do_par_for(void *user_context, int (*f)(void *, int, uint8_t *), in
     loop.closure = closure;
     loop.min = min;
     loop.size = size;
+    loop.unclaimed.store(static_cast<uint64_t>(size) << 32);
     Pool *workers = pool();
     if (!workers || !workers->try_run(loop)) return halide_default_do_par_for(user_context, f, min, size, closure);
     return loop.status.load();

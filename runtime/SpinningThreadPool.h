@@ -9,7 +9,9 @@
 // the worker is always awake). Here the workers spin for a short while
 // after each loop (long enough to span the gap to the next kernel of the same run, ~0.2 ms) and
 // only then sleep; the caller takes tasks itself and spins until the last one is done. ONNX
-// Runtime's and OpenMP's pools spin the same way.
+// Runtime's and OpenMP's pools spin the same way. The caller claims tasks from the front of a
+// loop and the workers from the back, so consecutive kernels whose tasks run over image rows keep
+// each part of the image on one core (see take_tasks in the .cpp).
 //
 // One loop runs at a time. A parallel loop called while another runs (a nested loop inside a
 // task, or a second thread running its own instance) goes to Halide's own pool, which handles
