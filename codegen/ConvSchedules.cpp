@@ -188,14 +188,14 @@ double estimate_conv_ms(const ConvShape &c, const Schedule &s, const TargetInfo 
     const double cv = s.channel_vectors, px = s.pixel_tile;
     // One reduction step: cv weight vectors loaded, px inputs broadcast (folded into the FMAs),
     // cv x px FMAs; plus loop overhead, which unrolling the reduction amortises.
-    double step = std::max(cv * px / 2.0, (cv + px) / 2.0) + 1.0 / s.reduction_unroll;
     // A long row's tile sustained about 1.5 of its loads a cycle, not 2: one thread, warm, in
     // a microbenchmark of the same loop nest (bench/long_row_tiles.cpp), cv 1 x px 13 and
     // 1 x 8 tiles (one broadcast load per FMA) ran at 58-67% of the FMA peak where 2 loads a
     // cycle predicts 93% and 89%, while tiles of 2 or more vectors (FMA-bound) ran at 75-85%.
     // MobileNet v2's 960->160 at 7x7 ran 2 x 7 17% faster than the 1 x 13 this model ranked
     // first at 2 loads a cycle.
-    if (c.pixel_chunks) step = std::max(cv * px / 2.0, (cv + px) / 1.5) + 1.0 / s.reduction_unroll;
+    const double loads_per_cycle = c.pixel_chunks ? 1.5 : 2.0;
+    double step = std::max(cv * px / 2.0, (cv + px) / loads_per_cycle) + 1.0 / s.reduction_unroll;
     // A k x k conv's loads overlap its FMAs only in part: 30% of the lesser of the two is added
     // (fitted to `cnnc tune` records of ResNet-50's 3x3 and 7x7 direct convs: 77% of measured
     // pairs ordered right instead of 76%, the picks' mean regret 6.8% instead of 7.8%; it ranks
